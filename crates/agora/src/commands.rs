@@ -1,0 +1,252 @@
+//! One function per command. Each opens what it needs and nothing more: `export` and `token`
+//! touch only the catalog, so they run beside a server that holds the index.
+
+use std::time::Instant;
+
+use agora_api::{AppState, TokenKeys, TokenSubject};
+use agora_catalog::model::Role;
+use agora_catalog::{Catalog, Viewer};
+use agora_indexer::{Indexer, NoProgress, Progress};
+use agora_search::SearchIndex;
+use anyhow::Context;
+
+use crate::cli::{Cli, Command, ExportArgs, ImportArgs, ServeArgs, TokenCommand, TokenIssueArgs};
+use crate::progress::Bar;
+use crate::settings::Settings;
+
+/// The bundled demo catalog: 64 projects of 8 departments, in repos.json form.
+const DEMO_CATALOG: &str = include_str!("../demo/repos.json");
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::from_args(&cli.global)?;
+    match cli.command {
+        Command::Serve(args) => serve(&settings, args).await,
+        Command::Migrate => migrate(&settings),
+        Command::Import(args) => import(&settings, args).await,
+        Command::Export(args) => export(&settings, args).await,
+        Command::Reindex => reindex(&settings).await,
+        Command::Token(TokenCommand::Issue(args)) => issue_token(&settings, args).await,
+    }
+}
+
+fn open_catalog(settings: &Settings) -> anyhow::Result<Catalog> {
+    Catalog::open(&settings.database_url).with_context(|| {
+        format!(
+            "opening the catalog at {}",
+            settings.database_url.redacted()
+        )
+    })
+}
+
+/// Opens catalog and index; fills the index from the catalog when it is new, was rebuilt, or
+/// does not hold what the catalog holds.
+async fn open_indexer(settings: &Settings, progress: &dyn Progress) -> anyhow::Result<Indexer> {
+    let catalog = open_catalog(settings)?;
+    let (index, outcome) = SearchIndex::open_in_dir(&settings.index_dir).with_context(|| {
+        format!(
+            "opening the search index at {}",
+            settings.index_dir.display()
+        )
+    })?;
+    let indexer = Indexer::new(catalog, index);
+    let in_catalog = indexer
+        .catalog
+        .read(agora_catalog::repositories::count)
+        .await?;
+    let in_index = indexer.index.num_docs();
+    if outcome.needs_fill() || u64::try_from(in_catalog).ok() != Some(in_index) {
+        tracing::info!(
+            ?outcome,
+            in_catalog,
+            in_index,
+            "filling the search index from the catalog"
+        );
+        indexer.reindex(progress).await?;
+    }
+    Ok(indexer)
+}
+
+fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let mut conn = agora_catalog::db::connect(&settings.database_url)
+        .with_context(|| format!("connecting to {}", settings.database_url.redacted()))?;
+    let applied = agora_catalog::db::run_migrations(&mut conn)?;
+    if applied.is_empty() {
+        println!("{}: schema is up to date", settings.database_url.redacted());
+    } else {
+        for version in applied {
+            println!("applied {version}");
+        }
+    }
+    Ok(())
+}
+
+async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let bar = Bar::new();
+    let indexer = open_indexer(settings, &bar).await?;
+    let report = indexer
+        .import_repos_json(&args.forge_name, &text, &bar)
+        .await?;
+    println!(
+        "imported {} repositories from {}",
+        report.imported,
+        args.file.display()
+    );
+    for rejected in &report.rejected {
+        eprintln!("skipped entry {}: {}", rejected.index, rejected.reason);
+    }
+    anyhow::ensure!(
+        report.imported > 0 || report.rejected.is_empty(),
+        "no entry of {} could be imported",
+        args.file.display()
+    );
+    Ok(())
+}
+
+async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
+    let catalog = open_catalog(settings)?;
+    let bar = Bar::new();
+    let repositories =
+        agora_indexer::export::export_repos_json(&catalog, &Viewer::system(), &bar).await?;
+    let text = agora_forge::repos_json::write(&repositories);
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!(
+                "exported {} repositories to {}",
+                repositories.len(),
+                path.display()
+            );
+        }
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
+async fn reindex(settings: &Settings) -> anyhow::Result<()> {
+    let catalog = open_catalog(settings)?;
+    let (index, _) = SearchIndex::open_in_dir(&settings.index_dir).with_context(|| {
+        format!(
+            "opening the search index at {} (is a server running on it?)",
+            settings.index_dir.display()
+        )
+    })?;
+    let started = Instant::now();
+    let indexed = Indexer::new(catalog, index).reindex(&Bar::new()).await?;
+    println!(
+        "indexed {indexed} projects in {:.2}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn issue_token(settings: &Settings, args: TokenIssueArgs) -> anyhow::Result<()> {
+    let catalog = open_catalog(settings)?;
+    let keys = TokenKeys::from_secret(&settings.instance_secret()?)?;
+    let subject = TokenSubject {
+        subject: args.user,
+        name: args.name,
+        email: args.email,
+        department: args.department,
+        role: args.role.into(),
+    };
+    let token = register_and_issue(
+        &catalog,
+        &keys,
+        subject,
+        chrono::Duration::days(i64::from(args.ttl_days)),
+    )
+    .await?;
+    println!("{token}");
+    Ok(())
+}
+
+/// Records the user (and their department) in the catalog and signs a token for them.
+async fn register_and_issue(
+    catalog: &Catalog,
+    keys: &TokenKeys,
+    subject: TokenSubject,
+    ttl: chrono::Duration,
+) -> anyhow::Result<String> {
+    let record = subject.clone();
+    catalog
+        .write(move |conn| {
+            let department_id = match &record.department {
+                Some(name) => {
+                    let slug = agora_catalog::departments::slugify(name);
+                    Some(agora_catalog::departments::ensure(conn, &slug, name)?.id)
+                }
+                None => None,
+            };
+            agora_catalog::users::upsert(
+                conn,
+                &agora_catalog::users::UserClaims {
+                    display_name: record
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| record.subject.clone()),
+                    subject: record.subject,
+                    email: record.email,
+                    department_id,
+                    role: record.role,
+                },
+            )
+        })
+        .await?;
+    let mut subject = subject;
+    subject.department = subject
+        .department
+        .map(|d| agora_catalog::departments::slugify(&d));
+    Ok(keys.issue(&subject, ttl)?)
+}
+
+async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let indexer = open_indexer(settings, &NoProgress).await?;
+    if args.demo
+        && indexer
+            .catalog
+            .read(agora_catalog::repositories::count)
+            .await?
+            == 0
+    {
+        let report = indexer
+            .import_repos_json("demo", DEMO_CATALOG, &NoProgress)
+            .await?;
+        tracing::info!(
+            imported = report.imported,
+            "loaded the bundled demo catalog"
+        );
+    }
+    let keys = TokenKeys::from_secret(&settings.instance_secret()?)?;
+    let admin = TokenSubject {
+        subject: "admin".to_owned(),
+        name: Some("Agora admin".to_owned()),
+        email: None,
+        department: None,
+        role: Role::Admin,
+    };
+    let admin_token =
+        register_and_issue(&indexer.catalog, &keys, admin, chrono::Duration::days(30)).await?;
+    let state = AppState {
+        indexer,
+        tokens: keys,
+    };
+    let server = actix_web::HttpServer::new(move || agora_api::app(state.clone()))
+        .bind(args.bind)
+        .with_context(|| format!("binding {}", args.bind))?
+        .run();
+    println!(
+        "Agora is ready at http://{} (started in {} ms)",
+        args.bind,
+        started.elapsed().as_millis()
+    );
+    println!("Admin token (30 days): {admin_token}");
+    println!(
+        "Try: curl -H 'Authorization: Bearer <token>' http://{}/api/v1/me/stars",
+        args.bind
+    );
+    server.await.context("serving HTTP")?;
+    Ok(())
+}

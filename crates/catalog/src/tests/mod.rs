@@ -1,0 +1,4 @@
+//! Storage tests. Each runs on SQLite and on PostgreSQL (see `testing`).
+
+mod migrations;
+mod storage;

@@ -1,0 +1,213 @@
+//! Opening the index (rebuilding it when it is missing, corrupt or of an older schema), feeding
+//! the writer, and searching.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
+
+use tantivy::directory::MmapDirectory;
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+use crate::analyzer;
+use crate::document::ProjectDocument;
+use crate::error::SearchError;
+use crate::schema::{self, Fields, SCHEMA_VERSION};
+use crate::writer::{self, WriterOp};
+
+const VERSION_FILE: &str = "agora-schema-version";
+/// Indexing memory budget, shared by the writer's threads.
+const WRITER_MEMORY: usize = 128 * 1024 * 1024;
+
+/// What opening found: an index to use as is, or an empty one the caller must fill from the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenOutcome {
+    Opened,
+    Created,
+    Rebuilt { reason: String },
+}
+
+impl OpenOutcome {
+    pub fn needs_fill(&self) -> bool {
+        !matches!(self, Self::Opened)
+    }
+}
+
+#[derive(Clone)]
+pub struct SearchIndex {
+    pub(crate) reader: IndexReader,
+    pub(crate) fields: Fields,
+    ops: Sender<WriterOp>,
+    dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("dir", &self.dir)
+            .finish()
+    }
+}
+
+fn dir_error(path: &Path, e: impl std::fmt::Display) -> SearchError {
+    SearchError::Directory {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index in `path`, creating it, or wiping and recreating it when it cannot be
+    /// used (corrupt, or written with another schema version). The index is only ever derived
+    /// data, so wiping it loses nothing: the caller refills it from the catalog.
+    pub fn open_in_dir(path: &Path) -> Result<(Self, OpenOutcome), SearchError> {
+        std::fs::create_dir_all(path).map_err(|e| dir_error(path, e))?;
+        let version_path = path.join(VERSION_FILE);
+        let has_index = path.join("meta.json").exists();
+        let outcome = if !has_index {
+            OpenOutcome::Created
+        } else {
+            let stored = std::fs::read_to_string(&version_path).unwrap_or_default();
+            if stored.trim() != SCHEMA_VERSION.to_string() {
+                OpenOutcome::Rebuilt {
+                    reason: format!("schema version `{}` is not {SCHEMA_VERSION}", stored.trim()),
+                }
+            } else {
+                match Self::open_existing(path) {
+                    Ok(index) => return Ok((index, OpenOutcome::Opened)),
+                    Err(e) => OpenOutcome::Rebuilt {
+                        reason: format!("the index cannot be opened: {e}"),
+                    },
+                }
+            }
+        };
+        if let OpenOutcome::Rebuilt { reason } = &outcome {
+            tracing::warn!(path = %path.display(), %reason, "rebuilding the search index");
+            std::fs::remove_dir_all(path).map_err(|e| dir_error(path, e))?;
+            std::fs::create_dir_all(path).map_err(|e| dir_error(path, e))?;
+        }
+        let (schema, _) = schema::build();
+        let directory = MmapDirectory::open(path).map_err(|e| dir_error(path, e))?;
+        let index = Index::create(directory, schema, tantivy::IndexSettings::default())?;
+        std::fs::write(&version_path, SCHEMA_VERSION.to_string())
+            .map_err(|e| dir_error(path, e))?;
+        Ok((Self::start(index, Some(path.to_path_buf()))?, outcome))
+    }
+
+    fn open_existing(path: &Path) -> Result<Self, SearchError> {
+        let index = Index::open_in_dir(path)?;
+        // An index whose fields differ from ours under the same version number is not ours.
+        let (expected, _) = schema::build();
+        if index.schema() != expected {
+            return Err(SearchError::InvalidRequest(
+                "the stored schema differs from this build's".to_owned(),
+            ));
+        }
+        Self::start(index, Some(path.to_path_buf()))
+    }
+
+    /// An index in memory (tests, benches).
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, _) = schema::build();
+        Self::start(Index::create_in_ram(schema), None)
+    }
+
+    fn start(index: Index, dir: Option<PathBuf>) -> Result<Self, SearchError> {
+        analyzer::register(&index);
+        let fields = Fields::from_schema(&index.schema())?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let writer = index.writer(WRITER_MEMORY)?;
+        let ops = writer::spawn(writer, reader.clone(), fields.clone()).map_err(|e| {
+            SearchError::Directory {
+                path: "index writer thread".to_owned(),
+                reason: e.to_string(),
+            }
+        })?;
+        Ok(Self {
+            reader,
+            fields,
+            ops,
+            dir,
+        })
+    }
+
+    fn send(&self, op: WriterOp) -> Result<(), SearchError> {
+        self.ops.send(op).map_err(|_| SearchError::WriterGone)
+    }
+
+    /// Adds or replaces these projects; searchable after the next commit (≈ 200 ms).
+    pub fn upsert(&self, documents: Vec<ProjectDocument>) -> Result<(), SearchError> {
+        if documents.is_empty() {
+            return Ok(());
+        }
+        self.send(WriterOp::Upsert(documents))
+    }
+
+    pub fn delete(&self, id: u64) -> Result<(), SearchError> {
+        self.send(WriterOp::Delete(id))
+    }
+
+    /// Removes every document (the first step of a rebuild).
+    pub fn clear(&self) -> Result<(), SearchError> {
+        self.send(WriterOp::Clear)
+    }
+
+    /// Commits what was sent so far and waits until it is searchable.
+    pub async fn flush(&self) -> Result<(), SearchError> {
+        let (reply, done) = tokio::sync::oneshot::channel();
+        self.send(WriterOp::Flush(reply))?;
+        done.await
+            .map_err(|_| SearchError::WriterGone)?
+            .map_err(|e| SearchError::Directory {
+                path: self.describe(),
+                reason: e,
+            })
+    }
+
+    /// `flush` for callers outside an async runtime.
+    pub fn flush_blocking(&self) -> Result<(), SearchError> {
+        let (reply, done) = tokio::sync::oneshot::channel();
+        self.send(WriterOp::Flush(reply))?;
+        done.blocking_recv()
+            .map_err(|_| SearchError::WriterGone)?
+            .map_err(|e| SearchError::Directory {
+                path: self.describe(),
+                reason: e,
+            })
+    }
+
+    fn describe(&self) -> String {
+        self.dir
+            .as_ref()
+            .map_or_else(|| "in-memory index".to_owned(), |d| d.display().to_string())
+    }
+
+    /// Number of documents visible to searches now.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn directory(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// Bytes the index takes on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        fn walk(path: &Path) -> u64 {
+            std::fs::read_dir(path)
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .map(|e| match e.metadata() {
+                            Ok(m) if m.is_dir() => walk(&e.path()),
+                            Ok(m) => m.len(),
+                            Err(_) => 0,
+                        })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        self.dir.as_deref().map_or(0, walk)
+    }
+}

@@ -1,0 +1,19 @@
+//! Agora's search index (tantivy). It is derived from the catalog and can always be rebuilt from
+//! it: `schema` says what each field is for, `writer` owns the single index writer, `query` turns
+//! what people type into queries without ever parsing it as query syntax, and `visibility` keeps
+//! what a caller may not see out of hits and counts.
+
+pub mod analyzer;
+pub mod document;
+pub mod error;
+pub mod index;
+pub mod query;
+pub mod schema;
+pub mod visibility;
+mod writer;
+
+pub use document::ProjectDocument;
+pub use error::SearchError;
+pub use index::{OpenOutcome, SearchIndex};
+pub use query::{SearchHit, SearchRequest, SearchResults, SortOrder};
+pub use visibility::Audience;

@@ -1,0 +1,9 @@
+DROP TABLE sync_runs;
+DROP TABLE audit_events;
+DROP TABLE access_requests;
+DROP TABLE stars;
+DROP TABLE listings;
+DROP TABLE repositories;
+DROP TABLE forges;
+DROP TABLE users;
+DROP TABLE departments;

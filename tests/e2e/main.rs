@@ -1,0 +1,14 @@
+//! End-to-end tests through the real HTTP application, on SQLite and on PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failure should stop the test loudly"
+)]
+
+mod app;
+mod compose;
+mod import_export;
+mod search;
+mod stars;
+mod tokens;
+mod visibility;
