@@ -2,6 +2,7 @@
 
 use tantivy::TantivyDocument;
 
+use crate::analyzer;
 use crate::schema::Fields;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -33,18 +34,22 @@ impl ProjectDocument {
         let mut doc = TantivyDocument::default();
         doc.add_u64(f.id, self.id);
         doc.add_text(f.name, &self.name);
+        doc.add_text(f.name_prefix, &self.name);
+        doc.add_text(f.name_exact, analyzer::name_key(&self.name));
         doc.add_text(f.full_name, &self.full_name);
         if let Some(title) = &self.title {
             doc.add_text(f.title, title);
         }
         if let Some(description) = &self.description {
             doc.add_text(f.description, description);
+            doc.add_text(f.description_stemmed, description);
         }
         for topic in &self.topics {
             doc.add_text(f.topics, topic);
         }
         if let Some(readme) = &self.readme {
             doc.add_text(f.readme, readme);
+            doc.add_text(f.readme_stemmed, readme);
         }
         if let Some(language) = &self.language {
             doc.add_text(f.language, language);

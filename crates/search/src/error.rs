@@ -6,6 +6,10 @@ pub enum SearchError {
     Tantivy(#[from] tantivy::TantivyError),
     #[error("cannot use the index directory {path}: {reason}")]
     Directory { path: String, reason: String },
+    #[error(
+        "the search index at {path} is in use by another process (is `agora serve` running on this data directory?)"
+    )]
+    Locked { path: String },
     #[error("the index writer has stopped")]
     WriterGone,
     #[error("invalid search request: {0}")]

@@ -73,6 +73,12 @@ impl SearchIndex {
             } else {
                 match Self::open_existing(path) {
                     Ok(index) => return Ok((index, OpenOutcome::Opened)),
+                    // Another process writes this index: it is not corrupt, and must not be wiped.
+                    Err(SearchError::Tantivy(tantivy::TantivyError::LockFailure(..))) => {
+                        return Err(SearchError::Locked {
+                            path: path.display().to_string(),
+                        });
+                    }
                     Err(e) => OpenOutcome::Rebuilt {
                         reason: format!("the index cannot be opened: {e}"),
                     },

@@ -1,17 +1,16 @@
-//! Turning what people type into a tantivy query — by hand, term by term, never through the query
-//! parser, so no input can be a syntax error — and reading the hits back.
+//! A search request end to end: checking it, combining the text query (see `ranking`) with the
+//! caller's visibility filter, collecting a page by relevance or by stars, and reading the hits
+//! back from stored fields.
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery,
-};
-use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query};
+use tantivy::schema::{Field, Value};
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
 
-use crate::analyzer;
 use crate::error::SearchError;
 use crate::index::SearchIndex;
+use crate::ranking;
 use crate::schema::Fields;
 use crate::visibility::Audience;
 
@@ -71,49 +70,6 @@ pub struct SearchResults {
     pub total: usize,
 }
 
-/// Per-field weights: a word in the name says far more about a project than one in its README.
-fn weighted_fields(f: &Fields) -> [(Field, f32); 6] {
-    [
-        (f.name, 6.0),
-        (f.full_name, 3.0),
-        (f.title, 3.0),
-        (f.topics, 2.5),
-        (f.description, 1.5),
-        (f.readme, 0.4),
-    ]
-}
-
-fn text_query(f: &Fields, text: &str) -> Option<Box<dyn Query>> {
-    let terms = analyzer::terms(text);
-    if terms.is_empty() {
-        return None;
-    }
-    // Every word must appear in some field; each field counts with its weight.
-    let per_word: Vec<(Occur, Box<dyn Query>)> = terms
-        .iter()
-        .map(|word| {
-            let alternatives: Vec<(Occur, Box<dyn Query>)> = weighted_fields(f)
-                .into_iter()
-                .map(|(field, weight)| {
-                    let term = TermQuery::new(
-                        Term::from_field_text(field, word),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    (
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(term), weight)) as Box<dyn Query>,
-                    )
-                })
-                .collect();
-            (
-                Occur::Must,
-                Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>,
-            )
-        })
-        .collect();
-    Some(Box::new(BooleanQuery::new(per_word)))
-}
-
 impl SearchIndex {
     pub fn search(
         &self,
@@ -131,7 +87,7 @@ impl SearchIndex {
             )));
         }
         let f = &self.fields;
-        let text = text_query(f, &request.text);
+        let text = ranking::text_query(f, &request.text);
         let sort_by_stars = request.sort == SortOrder::Stars || text.is_none();
         let matched: Box<dyn Query> = text.unwrap_or_else(|| Box::new(AllQuery));
         let query: Box<dyn Query> = match audience.filter(f) {
@@ -142,8 +98,8 @@ impl SearchIndex {
             ])),
         };
         let searcher = self.reader.searcher();
-        let page = TopDocs::with_limit(request.limit).and_offset(request.offset);
         let (total, addresses): (usize, Vec<(f32, DocAddress)>) = if sort_by_stars {
+            let page = TopDocs::with_limit(request.limit).and_offset(request.offset);
             let (total, top) = searcher.search(
                 &query,
                 &(Count, page.order_by_fast_field::<u64>("stars", Order::Desc)),
@@ -153,7 +109,13 @@ impl SearchIndex {
                 top.into_iter().map(|(_, addr)| (0.0, addr)).collect(),
             )
         } else {
-            searcher.search(&query, &(Count, page.order_by_score()))?
+            searcher.search(
+                &query,
+                &(
+                    Count,
+                    ranking::top_by_relevance(request.limit, request.offset),
+                ),
+            )?
         };
         let hits = addresses
             .into_iter()

@@ -1,0 +1,186 @@
+//! The identifier-aware tokenizer. Repository names are written `pdf-invoice`, `pdf_invoice`,
+//! `PdfInvoice` or `vaxRecordsApi`, and people type them any of those ways or as plain words, so
+//! each identifier is cut into its parts (on `-`, `_`, `.` and case changes) and also kept whole,
+//! parts joined (`pdfinvoice`): a query in any of those spellings then meets the same terms. Any
+//! other character that is not a letter or digit (spaces, `/`, quotes, commas) ends an identifier.
+
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+/// Characters that join the parts of one identifier rather than separate two words.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '-' | '_' | '.')
+}
+
+/// The identifiers in `text`, each as the byte ranges of its parts, in order.
+pub(crate) fn identifiers(text: &str) -> Vec<Vec<(usize, usize)>> {
+    let mut identifiers = Vec::new();
+    let mut parts = Vec::new();
+    // The part being read: its start and the last character seen in it.
+    let mut part: Option<(usize, char)> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((offset, c)) = chars.next() {
+        if c.is_alphanumeric() {
+            let next = chars.peek().map(|&(_, n)| n);
+            match part {
+                Some((start, previous)) if case_boundary(previous, c, next) => {
+                    parts.push((start, offset));
+                    part = Some((offset, c));
+                }
+                Some((start, _)) => part = Some((start, c)),
+                None => part = Some((offset, c)),
+            }
+            continue;
+        }
+        if let Some((start, _)) = part.take() {
+            parts.push((start, offset));
+        }
+        if !is_joiner(c) && !parts.is_empty() {
+            identifiers.push(std::mem::take(&mut parts));
+        }
+    }
+    if let Some((start, _)) = part {
+        parts.push((start, text.len()));
+    }
+    if !parts.is_empty() {
+        identifiers.push(parts);
+    }
+    identifiers
+}
+
+/// Whether a new part starts at `c`: `vaxRecords` (lower or digit, then upper) and `HTTPServer`
+/// (the last capital of a run that a lower-case letter follows). Digits stay with their letters
+/// (`log4j`, `s3`), since people type them that way.
+fn case_boundary(previous: char, c: char, next: Option<char>) -> bool {
+    if !c.is_uppercase() {
+        return false;
+    }
+    previous.is_lowercase()
+        || previous.is_numeric()
+        || (previous.is_uppercase() && next.is_some_and(char::is_lowercase))
+}
+
+/// Emits, for each identifier, its joined form first (when it has several parts) and then its
+/// parts. The joined form takes the position of the first part and spans all of them, like a
+/// synonym, so positions stay increasing for every term.
+#[derive(Clone, Default)]
+pub struct IdentifierTokenizer;
+
+pub struct IdentifierTokenStream {
+    tokens: std::vec::IntoIter<Token>,
+    current: Token,
+}
+
+impl Tokenizer for IdentifierTokenizer {
+    type TokenStream<'a> = IdentifierTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> IdentifierTokenStream {
+        let mut tokens = Vec::new();
+        let mut position = 0;
+        for parts in identifiers(text) {
+            if parts.len() > 1
+                && let (Some(&(from, _)), Some(&(_, to))) = (parts.first(), parts.last())
+            {
+                tokens.push(Token {
+                    offset_from: from,
+                    offset_to: to,
+                    position,
+                    text: parts.iter().map(|&(a, b)| &text[a..b]).collect(),
+                    position_length: parts.len(),
+                });
+            }
+            for (from, to) in parts {
+                tokens.push(Token {
+                    offset_from: from,
+                    offset_to: to,
+                    position,
+                    text: text[from..to].to_owned(),
+                    position_length: 1,
+                });
+                position += 1;
+            }
+        }
+        IdentifierTokenStream {
+            tokens: tokens.into_iter(),
+            current: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for IdentifierTokenStream {
+    fn advance(&mut self) -> bool {
+        match self.tokens.next() {
+            Some(token) => {
+                self.current = token;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.current
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.current
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<(String, usize)> {
+        let mut tokenizer = IdentifierTokenizer;
+        let mut stream = tokenizer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push((stream.token().text.clone(), stream.token().position));
+        }
+        out
+    }
+
+    fn texts(text: &str) -> Vec<String> {
+        tokens(text).into_iter().map(|(t, _)| t).collect()
+    }
+
+    #[test]
+    fn camel_and_pascal_case_split_and_stay_whole() {
+        assert_eq!(
+            texts("PdfInvoiceKit"),
+            ["PdfInvoiceKit", "Pdf", "Invoice", "Kit"]
+        );
+        assert_eq!(
+            texts("vaxRecordsApi"),
+            ["vaxRecordsApi", "vax", "Records", "Api"]
+        );
+        assert_eq!(texts("HTTPServer"), ["HTTPServer", "HTTP", "Server"]);
+        assert_eq!(texts("log4j s3"), ["log4j", "s3"]);
+    }
+
+    #[test]
+    fn joiners_split_parts_and_other_punctuation_ends_identifiers() {
+        assert_eq!(texts("pdf-invoice"), ["pdfinvoice", "pdf", "invoice"]);
+        assert_eq!(texts("a_b.c"), ["abc", "a", "b", "c"]);
+        assert_eq!(
+            texts("sap/pdf-invoice"),
+            ["sap", "pdfinvoice", "pdf", "invoice"]
+        );
+        assert_eq!(texts("\"quoted\", -- ..."), ["quoted"]);
+        assert!(texts("\"\"' (( ** -- / .").is_empty());
+    }
+
+    #[test]
+    fn joined_form_shares_the_first_part_position() {
+        assert_eq!(
+            tokens("the pdf-invoice kit"),
+            [
+                ("the".to_owned(), 0),
+                ("pdfinvoice".to_owned(), 1),
+                ("pdf".to_owned(), 1),
+                ("invoice".to_owned(), 2),
+                ("kit".to_owned(), 3),
+            ]
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! Relevance: what people type becomes a tantivy query built by hand, term by term (never through
+//! the query parser, so no input is a syntax error), and the popularity prior applied on top.
+//!
+//! Every identifier typed is required (AND across words), but it may be satisfied in several
+//! ways, scored from strongest to weakest: the exact term in a field (BM25, weighted per field:
+//! name ≫ name prefix ≫ title/topics ≫ description ≫ README), the prefix of the last word in the
+//! name (search-as-you-type), or a one- or two-letter typo (a constant score below any exact
+//! match). When the whole query is the whole name (`tech radar` for `tech-radar`) a large constant
+//! bonus puts that project first. Scores are then multiplied by a small, log-scaled popularity
+//! prior that orders near-ties without overturning a clearly better text match.
+
+use tantivy::collector::{Collector, TopDocs};
+use tantivy::fastfield::Column;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, DocId, Score, SegmentReader, Term};
+
+use crate::analyzer::{self, PREFIX_MAX_CHARS, QueryWord};
+use crate::schema::Fields;
+
+/// Per-field weights of an exact word. A word in the name says far more about a project than one
+/// in its README; unstemmed prose weighs above its stemmed copy, so the stem only adds recall.
+const NAME: Score = 10.0;
+/// Below the name: `owner/name` repeats the name, and the owner alone is a weak topic signal.
+const FULL_NAME: Score = 2.0;
+const TITLE: Score = 2.5;
+const TOPICS: Score = 2.5;
+const DESCRIPTION: Score = 1.0;
+const DESCRIPTION_STEMMED: Score = 0.4;
+const README: Score = 0.3;
+const README_STEMMED: Score = 0.1;
+/// The last word as a prefix of a name word: below an exact name word, above title and topics.
+const NAME_PREFIX: Score = 5.0;
+/// A typo match scores a constant (tantivy's fuzzy query cannot rank by distance), kept below
+/// what any exact match of a word in its field earns.
+const FUZZY_NAME: Score = 0.5;
+const FUZZY_TEXT: Score = 0.2;
+/// The whole query is the whole name: added on top of the word scores that project also earns
+/// (its name holds every word), so that exact name comes first whatever the prior or the prose
+/// of other projects say.
+const WHOLE_NAME: Score = 100.0;
+/// Weight of `log10(1 + stars + agora_stars)` in the prior: ×1.15 at 900 stars, ×1.3 at a
+/// million, so it orders near-ties but cannot bridge the gaps between the tiers above.
+const POPULARITY: Score = 0.05;
+
+/// Longer queries are cut: no one types twenty words, and each word costs several term lookups.
+const MAX_WORDS: usize = 16;
+
+/// Typos allowed: none below 5 characters (a four-letter word has too many one-letter
+/// neighbours: `tech` would find `tach` and `teck`), one from 5, two from 9.
+fn typo_distance(part: &str) -> u8 {
+    match part.chars().count() {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// The query for `text`, or `None` when it holds no word (empty, punctuation, quotes).
+pub(crate) fn text_query(f: &Fields, text: &str) -> Option<Box<dyn Query>> {
+    let mut words = analyzer::query_words(text);
+    words.truncate(MAX_WORDS);
+    // A word still being typed (no space after it yet) may be a prefix.
+    let last_is_prefix = !text.ends_with(char::is_whitespace);
+    let last = words.len().checked_sub(1)?;
+    let all_words: Vec<(Occur, Box<dyn Query>)> = words
+        .iter()
+        .enumerate()
+        .map(|(i, word)| {
+            (
+                Occur::Must,
+                word_query(f, word, last_is_prefix && i == last),
+            )
+        })
+        .collect();
+    let key: String = words.iter().map(QueryWord::joined).collect();
+    let mut alternatives: Vec<(Occur, Box<dyn Query>)> = vec![
+        (Occur::Should, Box::new(BooleanQuery::new(all_words))),
+        (
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(
+                term(f.name_exact, &key, IndexRecordOption::Basic),
+                WHOLE_NAME,
+            )),
+        ),
+    ];
+    if words.len() > 1 {
+        // `pdf invoice` also finds `pdfinvoice-kit`, whose name holds the joined identifier.
+        alternatives.push((Occur::Should, boosted(term_freqs(f.name, &key), NAME)));
+    }
+    Some(Box::new(BooleanQuery::new(alternatives)))
+}
+
+/// One identifier: each of its parts anywhere, or (when it has several) the whole identifier in
+/// a field that indexes identifiers whole.
+fn word_query(f: &Fields, word: &QueryWord, prefix: bool) -> Box<dyn Query> {
+    let count = word.parts.len();
+    let mut parts: Vec<(Occur, Box<dyn Query>)> = word
+        .parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| (Occur::Must, part_query(f, part, prefix && i + 1 == count)))
+        .collect();
+    if count == 1
+        && let Some((_, only)) = parts.pop()
+    {
+        return only;
+    }
+    let joined = word.joined();
+    let mut whole: Vec<(Occur, Box<dyn Query>)> = [
+        (f.name, NAME),
+        (f.full_name, FULL_NAME),
+        (f.title, TITLE),
+        (f.topics, TOPICS),
+        (f.description, DESCRIPTION),
+        (f.readme, README),
+    ]
+    .into_iter()
+    .map(|(field, weight)| (Occur::Should, boosted(term_freqs(field, &joined), weight)))
+    .collect();
+    if prefix {
+        whole.push((Occur::Should, prefix_query(f, &joined)));
+    }
+    whole.push((Occur::Should, Box::new(BooleanQuery::new(parts))));
+    Box::new(BooleanQuery::new(whole))
+}
+
+/// One part of a word: exact in each field, then its prefix (last word only), then its typos.
+fn part_query(f: &Fields, part: &str, prefix: bool) -> Box<dyn Query> {
+    let stemmed = analyzer::stem(part);
+    let mut ways: Vec<(Occur, Box<dyn Query>)> = [
+        (f.name, part, NAME),
+        (f.full_name, part, FULL_NAME),
+        (f.title, part, TITLE),
+        (f.topics, part, TOPICS),
+        (f.description, part, DESCRIPTION),
+        (f.description_stemmed, &stemmed, DESCRIPTION_STEMMED),
+        (f.readme, part, README),
+        (f.readme_stemmed, &stemmed, README_STEMMED),
+    ]
+    .into_iter()
+    .map(|(field, text, weight)| (Occur::Should, boosted(term_freqs(field, text), weight)))
+    .collect();
+    if prefix {
+        ways.push((Occur::Should, prefix_query(f, part)));
+    }
+    let distance = typo_distance(part);
+    if distance > 0 {
+        // Only unstemmed fields: a typo of a stem reaches words nobody typed. Not the README:
+        // its vocabulary is large, and a typo matching it says little.
+        for (field, score) in [
+            (f.name, FUZZY_NAME),
+            (f.title, FUZZY_TEXT),
+            (f.topics, FUZZY_TEXT),
+            (f.description, FUZZY_TEXT),
+        ] {
+            let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, part), distance, true);
+            ways.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(Box::new(fuzzy), score)),
+            ));
+        }
+    }
+    Box::new(BooleanQuery::new(ways))
+}
+
+fn prefix_query(f: &Fields, text: &str) -> Box<dyn Query> {
+    // Longer prefixes were not indexed; the whole word then still matches exactly.
+    let text: String = text.chars().take(PREFIX_MAX_CHARS).collect();
+    boosted(term_freqs(f.name_prefix, &text), NAME_PREFIX)
+}
+
+fn term(field: Field, text: &str, record: IndexRecordOption) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, text), record))
+}
+
+/// A term scored by BM25 (frequencies, no positions needed).
+fn term_freqs(field: Field, text: &str) -> Box<dyn Query> {
+    term(field, text, IndexRecordOption::WithFreqs)
+}
+
+fn boosted(query: Box<dyn Query>, weight: Score) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, weight))
+}
+
+/// The multiplier for a project with `popularity` stars (forge + Agora).
+pub(crate) fn popularity_prior(popularity: u64) -> Score {
+    // f64 is exact enough for star counts, and the log of any u64 fits an f32.
+    1.0 + POPULARITY * (popularity as f64 + 1.0).log10() as Score
+}
+
+/// Top documents by text score times the popularity prior, read from the FAST star fields.
+pub(crate) fn top_by_relevance(
+    limit: usize,
+    offset: usize,
+) -> impl Collector<Fruit = Vec<(Score, DocAddress)>> {
+    TopDocs::with_limit(limit)
+        .and_offset(offset)
+        .tweak_score(move |segment: &SegmentReader| {
+            // A segment without the columns (none written yet) scores on text alone.
+            let stars = segment.fast_fields().u64("stars").ok();
+            let agora_stars = segment.fast_fields().u64("agora_stars").ok();
+            move |doc: DocId, score: Score| {
+                let read = |column: &Option<Column<u64>>| {
+                    column.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)
+                };
+                score * popularity_prior(read(&stars).saturating_add(read(&agora_stars)))
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn popularity_prior_grows_slowly_and_never_shrinks_a_score() {
+        assert!((popularity_prior(0) - 1.0).abs() < f32::EPSILON);
+        assert!(popularity_prior(900) > popularity_prior(1));
+        assert!(popularity_prior(900) < 1.2);
+        assert!(popularity_prior(u64::MAX) < 2.0);
+    }
+
+    #[test]
+    fn typos_are_allowed_only_on_longer_words() {
+        assert_eq!(typo_distance("tech"), 0);
+        assert_eq!(typo_distance("stars"), 1);
+        assert_eq!(typo_distance("invoce"), 1);
+        assert_eq!(typo_distance("abacusledger"), 2);
+    }
+}
