@@ -25,7 +25,10 @@ use crate::client::{
     FetchedRepository, FileFetch, Forge, GrantOutcome, README_PATH, RepositoryListing, SyncStats,
 };
 use crate::error::ForgeError;
-use crate::http::{Auth, HttpClient, HttpConfig, HttpLimits, HttpRequest, HttpResponse, next_link};
+use crate::http::{
+    Auth, DEFAULT_RATE_LIMIT_WAIT, HttpClient, HttpConfig, HttpLimits, HttpRequest, HttpResponse,
+    next_link,
+};
 use crate::repository::{RemoteRepository, RemoteVisibility};
 
 /// The public GitHub API. GitHub Enterprise Server answers at `https://HOST/api/v3`.
@@ -133,6 +136,7 @@ impl GithubClient {
             headers,
             user_agent: config.user_agent,
             limits: config.limits,
+            default_rate_limit_wait: DEFAULT_RATE_LIMIT_WAIT,
         })?;
         Ok(Self {
             http,

@@ -30,8 +30,9 @@ pub const MAX_CONCURRENCY: usize = 100;
 /// answering "wait 1 s" cannot hold a sync forever.
 const MAX_RATE_LIMIT_WAITS: u32 = 5;
 
-/// How long to wait on a 429 that carries no hint: GitHub documents "at least one minute".
-const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
+/// How long to wait on a 429 that carries no hint: GitHub documents "at least one minute". Other
+/// forges pick their own through `HttpConfig::default_rate_limit_wait`.
+pub const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
 /// Timeouts, retries, rate-limit patience and concurrency of one client.
 #[derive(Debug, Clone)]
@@ -120,6 +121,9 @@ pub struct HttpConfig {
     pub headers: HeaderMap,
     pub user_agent: String,
     pub limits: HttpLimits,
+    /// How long to wait on a rate-limit answer that says neither when to retry nor when the
+    /// budget resets (GitLab documents such 429s).
+    pub default_rate_limit_wait: Duration,
 }
 
 /// One request, as a forge client describes it.
@@ -133,13 +137,23 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
-    pub fn get(url: Url) -> Self {
+    pub fn new(method: Method, url: Url) -> Self {
         Self {
-            method: Method::GET,
+            method,
             url,
             headers: HeaderMap::new(),
             json: None,
         }
+    }
+
+    pub fn get(url: Url) -> Self {
+        Self::new(Method::GET, url)
+    }
+
+    /// Sets a JSON body.
+    pub fn json(mut self, body: serde_json::Value) -> Self {
+        self.json = Some(body);
+        self
     }
 
     /// Adds or replaces one header; a value that is not a valid header is dropped (the callers
@@ -215,6 +229,7 @@ pub struct HttpClient {
     client: reqwest::Client,
     headers: HeaderMap,
     limits: HttpLimits,
+    default_rate_limit_wait: Duration,
     permits: Semaphore,
     counters: Counters,
 }
@@ -270,6 +285,7 @@ impl HttpClient {
             client,
             headers,
             limits: config.limits,
+            default_rate_limit_wait: config.default_rate_limit_wait,
             permits: Semaphore::new(concurrency),
             counters: Counters::default(),
         })
@@ -293,6 +309,20 @@ impl HttpClient {
     /// redirect targets are only followed when it does, so the token stays with its forge.
     pub fn same_origin(&self, url: &Url) -> bool {
         url.origin() == self.base.origin()
+    }
+
+    /// Resolves a next-page or redirect target against the URL that produced it, refusing one
+    /// that leaves the forge's origin (following it would carry the token elsewhere).
+    pub fn follow(&self, call: &str, current: &Url, target: &str) -> Result<Url, ForgeError> {
+        let next = current
+            .join(target)
+            .map_err(|e| self.malformed(call, format!("bad link {target:?}: {e}")))?;
+        if !self.same_origin(&next) {
+            return Err(
+                self.malformed(call, format!("the link {target:?} leaves the forge's host"))
+            );
+        }
+        Ok(next)
     }
 
     /// The label errors use for a request: method and path (with query).
@@ -402,7 +432,7 @@ impl HttpClient {
         if status == StatusCode::NOT_MODIFIED {
             bump(&self.counters.not_modified);
         }
-        if let Some(wait) = rate_limit_wait(&response) {
+        if let Some(wait) = rate_limit_wait(&response, self.default_rate_limit_wait) {
             bump(&self.counters.rate_limited);
             return Err(AttemptError::RateLimited(wait));
         }
@@ -485,35 +515,73 @@ fn error_chain(error: &reqwest::Error) -> String {
 }
 
 /// How long the forge asks us to wait, if this answer is a rate limit. A 403 counts only with a
-/// rate-limit header (otherwise it is a real permission error); a 429 always counts.
-fn rate_limit_wait(response: &HttpResponse) -> Option<Duration> {
+/// rate-limit header (otherwise it is a real permission error); a 429 always counts, and one
+/// without any hint waits `default_wait`.
+fn rate_limit_wait(response: &HttpResponse, default_wait: Duration) -> Option<Duration> {
     let status = response.status;
     if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
         return None;
     }
-    if let Some(seconds) = response
-        .header(RETRY_AFTER.as_str())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-    {
-        return Some(Duration::from_secs(seconds));
+    if let Some(wait) = response.header(RETRY_AFTER.as_str()).and_then(retry_after) {
+        return Some(wait);
     }
     let exhausted = response
         .header("x-ratelimit-remaining")
         .or_else(|| response.header("ratelimit-remaining"))
         .is_some_and(|v| v.trim() == "0");
+    let reset = response
+        .header("x-ratelimit-reset")
+        .or_else(|| response.header("ratelimit-reset"))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(until_epoch);
     if exhausted {
-        let reset = response
-            .header("x-ratelimit-reset")
-            .or_else(|| response.header("ratelimit-reset"))
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        return Some(match reset {
-            Some(epoch) => (UNIX_EPOCH + Duration::from_secs(epoch))
-                .duration_since(SystemTime::now())
-                .unwrap_or(Duration::ZERO),
-            None => DEFAULT_RATE_LIMIT_WAIT,
-        });
+        return Some(reset.unwrap_or(default_wait));
     }
-    (status == StatusCode::TOO_MANY_REQUESTS).then_some(DEFAULT_RATE_LIMIT_WAIT)
+    if status != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    // A 429 with a reset time but no remaining count (GitLab's `RateLimit-Reset` alone) waits
+    // for the reset; GitHub always sends the count, so its secondary limits keep the default.
+    let has_remaining = response.header("x-ratelimit-remaining").is_some()
+        || response.header("ratelimit-remaining").is_some();
+    Some(match reset {
+        Some(reset) if !has_remaining => reset,
+        _ => default_wait,
+    })
+}
+
+/// `Retry-After` as delay-seconds or as an HTTP date (RFC 9110 allows both).
+fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let epoch = u64::try_from(date.timestamp()).ok()?;
+    Some(until_epoch(epoch))
+}
+
+/// The time from now until `epoch` (seconds), zero when it has passed.
+fn until_epoch(epoch: u64) -> Duration {
+    (UNIX_EPOCH + Duration::from_secs(epoch))
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO)
+}
+
+/// `url` with the query parameter `name` set to `value`, replacing any previous value: offset
+/// paging (GitLab's `x-next-page`, Gitea's page counter, Bitbucket's `start`) moves one number.
+pub fn with_query_param(url: &Url, name: &str, value: &str) -> Url {
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(key, _)| key != name)
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
+    let mut url = url.clone();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(pairs)
+        .append_pair(name, value);
+    url
 }
 
 /// The `rel="next"` target of a `Link` header (RFC 8288), as GitHub, GitLab and Gitea send it.
@@ -550,5 +618,70 @@ mod tests {
             Some("https://api.github.com/orgs/a/repos?page=3")
         );
         assert_eq!(next_link(&HeaderMap::new()), None);
+    }
+
+    fn answer(status: u16, headers: &[(&'static str, String)]) -> HttpResponse {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(
+                *name,
+                HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("")),
+            );
+        }
+        HttpResponse {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            headers: map,
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn rate_limit_wait_reads_every_documented_signal() {
+        let default = Duration::from_secs(7);
+        let later = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs()
+            + 30;
+        let wait = |status, headers: &[(&'static str, String)]| {
+            rate_limit_wait(&answer(status, headers), default)
+        };
+        assert_eq!(
+            wait(429, &[("retry-after", "3".into())]),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(wait(429, &[]), Some(default), "a 429 without headers");
+        assert_eq!(wait(403, &[]), None, "a plain 403 is a permission error");
+        assert_eq!(wait(500, &[("retry-after", "3".into())]), None);
+        let reset_only = wait(429, &[("ratelimit-reset", later.to_string())]).unwrap_or_default();
+        assert!(reset_only > Duration::from_secs(25) && reset_only <= Duration::from_secs(30));
+        let github_secondary = wait(
+            429,
+            &[
+                ("x-ratelimit-remaining", "10".into()),
+                ("x-ratelimit-reset", later.to_string()),
+            ],
+        );
+        assert_eq!(github_secondary, Some(default));
+        let date = wait(
+            429,
+            &[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".into())],
+        );
+        assert_eq!(
+            date,
+            Some(Duration::ZERO),
+            "a date in the past waits nothing"
+        );
+    }
+
+    #[test]
+    fn with_query_param_replaces_only_its_parameter() {
+        let url = Url::parse("https://h/api/v4/groups/1/projects?per_page=100&page=2&x=y")
+            .unwrap_or_else(|_| unreachable!());
+        let next = with_query_param(&url, "page", "3");
+        assert_eq!(
+            next.as_str(),
+            "https://h/api/v4/groups/1/projects?per_page=100&x=y&page=3"
+        );
     }
 }

@@ -1,22 +1,32 @@
 //! Where repositories come from. Every source — a forge's API, a folder of git repositories, an
 //! SAP Project Portal `repos.json` file — yields the same forge-neutral `RemoteRepository`, which
 //! the indexer turns into catalog rows. Forge APIs are reached through the `Forge` trait
-//! (`client`), implemented per forge (`github`) over one shared HTTP layer (`http`) that owns
-//! retries, rate limits and tokens. This crate knows nothing of the catalog.
+//! (`client`), implemented per forge (`github`, `gitlab`, `gitea`, `bitbucket`) over one shared
+//! HTTP layer (`http`) that owns retries, rate limits and tokens; the clients other than GitHub
+//! also share one listing loop (`paging`) and the common answer mappings (`answers`). This crate
+//! knows nothing of the catalog.
 
+mod answers;
+pub mod bitbucket;
 pub mod client;
 pub mod error;
+pub mod gitea;
 pub mod github;
+pub mod gitlab;
 pub mod http;
 pub mod innersource;
+mod paging;
 pub mod repos_json;
 pub mod repository;
 
+pub use bitbucket::{BitbucketClient, BitbucketConfig, BitbucketScope};
 pub use client::{
     FetchedRepository, FileFetch, Forge, GrantOutcome, README_PATH, RepositoryListing, SyncStats,
 };
 pub use error::ForgeError;
+pub use gitea::{GiteaClient, GiteaConfig, GiteaScope};
 pub use github::{GITHUB_API, GithubClient, GithubConfig, GithubScope};
+pub use gitlab::{GitlabClient, GitlabConfig, GitlabScope};
 pub use http::HttpLimits;
 pub use innersource::InnerSourceJson;
 pub use repository::{RemoteRepository, RemoteVisibility};
