@@ -3,7 +3,7 @@
 use tantivy::TantivyDocument;
 
 use crate::analyzer;
-use crate::schema::Fields;
+use crate::schema::{Fields, README_STORED_BYTES};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectDocument {
@@ -21,6 +21,17 @@ pub struct ProjectDocument {
     pub html_url: String,
     pub stars: u64,
     pub agora_stars: u64,
+    /// The catalog id of the forge the repository lives on.
+    pub forge_id: Option<u64>,
+    /// SPDX id.
+    pub license: Option<String>,
+    /// The listing's maturity, one of `experimental`, `active`, `mature`, `deprecated`.
+    pub maturity: Option<String>,
+    pub has_contributing: bool,
+    /// The sync's activity score; 0 until it has computed one.
+    pub activity_score: u64,
+    /// Last push to the forge, unix seconds.
+    pub pushed_at: Option<i64>,
     /// "public", "internal" or "private".
     pub visibility: String,
     pub published: bool,
@@ -39,6 +50,7 @@ impl ProjectDocument {
         doc.add_text(f.full_name, &self.full_name);
         if let Some(title) = &self.title {
             doc.add_text(f.title, title);
+            doc.add_text(f.title_prefix, title);
         }
         if let Some(description) = &self.description {
             doc.add_text(f.description, description);
@@ -47,9 +59,17 @@ impl ProjectDocument {
         for topic in &self.topics {
             doc.add_text(f.topics, topic);
         }
+        // Once per project, so that a topic listed twice is counted once in its facet.
+        let mut raw_topics: Vec<&str> = self.topics.iter().map(String::as_str).collect();
+        raw_topics.sort_unstable();
+        raw_topics.dedup();
+        for topic in raw_topics {
+            doc.add_text(f.topic, topic);
+        }
         if let Some(readme) = &self.readme {
             doc.add_text(f.readme, readme);
             doc.add_text(f.readme_stemmed, readme);
+            doc.add_text(f.readme_text, truncate(readme, README_STORED_BYTES));
         }
         if let Some(language) = &self.language {
             doc.add_text(f.language, language);
@@ -60,6 +80,20 @@ impl ProjectDocument {
         if let Some(name) = &self.department_name {
             doc.add_text(f.department_name, name);
         }
+        if let Some(license) = &self.license {
+            doc.add_text(f.license, license);
+        }
+        if let Some(maturity) = &self.maturity {
+            doc.add_text(f.maturity, maturity);
+        }
+        if let Some(forge_id) = self.forge_id {
+            doc.add_u64(f.forge_id, forge_id);
+        }
+        doc.add_u64(f.has_contributing, u64::from(self.has_contributing));
+        doc.add_u64(f.activity_score, self.activity_score);
+        if let Some(pushed_at) = self.pushed_at {
+            doc.add_i64(f.pushed_at, pushed_at);
+        }
         doc.add_text(f.html_url, &self.html_url);
         doc.add_u64(f.stars, self.stars);
         doc.add_u64(f.agora_stars, self.agora_stars);
@@ -69,5 +103,29 @@ impl ProjectDocument {
         doc.add_u64(f.department_id, self.department_id.unwrap_or(0));
         doc.add_u64(f.removed, u64::from(self.removed));
         doc
+    }
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn truncation_keeps_whole_characters() {
+        assert_eq!(truncate("abc", 10), "abc");
+        assert_eq!(truncate("aé", 2), "a");
+        assert_eq!(truncate("aé", 3), "aé");
     }
 }

@@ -1,16 +1,21 @@
 //! Agora's search index (tantivy). It is derived from the catalog and can always be rebuilt from
 //! it: `schema` says what each field is for, `analyzer` how text becomes terms, `writer` owns the
 //! single index writer, `ranking` turns what people type into a scored query without ever parsing
-//! it as query syntax, `query` runs a request, and `visibility` keeps what a caller may not see
-//! out of hits and counts.
+//! it as query syntax, `query` runs a request (with `filter`s, `facet` counts and `snippet`s),
+//! `suggest` answers search-as-you-type, and `visibility` keeps what a caller may not see out of
+//! hits, counts and suggestions.
 
 pub mod analyzer;
 pub mod document;
 pub mod error;
+pub mod facet;
+pub mod filter;
 pub mod index;
 pub mod query;
 mod ranking;
 pub mod schema;
+pub mod snippet;
+pub mod suggest;
 pub mod visibility;
 mod writer;
 
@@ -19,6 +24,10 @@ mod tests;
 
 pub use document::ProjectDocument;
 pub use error::SearchError;
+pub use facet::{FacetCount, FacetField, Facets};
+pub use filter::Filters;
 pub use index::{OpenOutcome, SearchIndex};
 pub use query::{SearchHit, SearchRequest, SearchResults, SortOrder};
+pub use snippet::Snippets;
+pub use suggest::{MAX_SUGGESTIONS, Suggestion};
 pub use visibility::Audience;

@@ -1,17 +1,24 @@
 //! A search request end to end: checking it, combining the text query (see `ranking`) with the
-//! caller's visibility filter, collecting a page by relevance or by stars, and reading the hits
-//! back from stored fields.
+//! caller's visibility filter and the chosen filters (see `filter`), collecting a page in the
+//! requested order together with the total and the facet counts (see `facet`), and reading the
+//! hits back from stored fields with their snippets (see `snippet`).
+
+use std::time::Instant;
 
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::sort_key::SortByStaticFastValue;
+use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::schema::{Field, Value};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
 
 use crate::error::SearchError;
+use crate::facet::{Counts, FacetCollector, FacetCounts, FacetField, Facets};
+use crate::filter::Filters;
 use crate::index::SearchIndex;
 use crate::ranking;
 use crate::schema::Fields;
+use crate::snippet::{SnippetMaker, Snippets};
 use crate::visibility::Audience;
 
 pub const MAX_LIMIT: usize = 100;
@@ -23,7 +30,27 @@ pub enum SortOrder {
     /// Best match first; with no words typed, most starred first.
     #[default]
     Relevance,
+    /// Most forge stars first.
     Stars,
+    /// Most recently pushed first; projects never pushed (or not yet synced) last.
+    Recent,
+    /// Highest activity score first (most starred first among equals, so the order is useful
+    /// before the sync has scored anything).
+    Activity,
+}
+
+impl SortOrder {
+    pub const NAMES: [&'static str; 4] = ["relevance", "stars", "recent", "activity"];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "relevance" => Some(Self::Relevance),
+            "stars" => Some(Self::Stars),
+            "recent" => Some(Self::Recent),
+            "activity" => Some(Self::Activity),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +59,7 @@ pub struct SearchRequest {
     pub limit: usize,
     pub offset: usize,
     pub sort: SortOrder,
+    pub filters: Filters,
 }
 
 impl Default for SearchRequest {
@@ -41,6 +69,7 @@ impl Default for SearchRequest {
             limit: 20,
             offset: 0,
             sort: SortOrder::Relevance,
+            filters: Filters::default(),
         }
     }
 }
@@ -61,13 +90,26 @@ pub struct SearchHit {
     /// Stars given in Agora.
     pub agora_stars: u64,
     pub html_url: String,
+    pub license: Option<String>,
+    pub maturity: Option<String>,
+    /// The forge's catalog id.
+    pub forge_id: Option<u64>,
+    pub has_contributing: bool,
+    pub activity_score: u64,
+    /// Last push, unix seconds.
+    pub pushed_at: Option<i64>,
     pub score: f32,
+    /// Highlighted fragments (HTML: escaped text and `<mark>`) where the typed words matched.
+    pub snippets: Snippets,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     pub total: usize,
+    pub facets: Facets,
+    /// Time spent in the index, milliseconds.
+    pub took_ms: u64,
 }
 
 impl SearchIndex {
@@ -76,6 +118,7 @@ impl SearchIndex {
         request: &SearchRequest,
         audience: Audience,
     ) -> Result<SearchResults, SearchError> {
+        let started = Instant::now();
         if request.limit == 0 || request.limit > MAX_LIMIT {
             return Err(SearchError::InvalidRequest(format!(
                 "limit must be between 1 and {MAX_LIMIT}"
@@ -88,41 +131,133 @@ impl SearchIndex {
         }
         let f = &self.fields;
         let text = ranking::text_query(f, &request.text);
-        let sort_by_stars = request.sort == SortOrder::Stars || text.is_none();
-        let matched: Box<dyn Query> = text.unwrap_or_else(|| Box::new(AllQuery));
-        let query: Box<dyn Query> = match audience.filter(f) {
-            None => matched,
-            Some(filter) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, matched),
-                (Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))),
-            ])),
+        let visibility = audience.filter(f);
+        // The query with every filter but `except`'s own: the result set itself for `None`,
+        // the base of a facet's counts otherwise (see `facet`).
+        let scoped = |except: Option<FacetField>| -> Box<dyn Query> {
+            let matched: Box<dyn Query> = text
+                .as_ref()
+                .map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |q| q.box_clone());
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, matched)];
+            let filters = [
+                visibility.as_ref().map(|q| q.box_clone()),
+                request.filters.query(f, except),
+            ];
+            for filter in filters.into_iter().flatten() {
+                clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
+            }
+            Box::new(BooleanQuery::new(clauses))
         };
+        let query = scoped(None);
         let searcher = self.reader.searcher();
-        let (total, addresses): (usize, Vec<(f32, DocAddress)>) = if sort_by_stars {
-            let page = TopDocs::with_limit(request.limit).and_offset(request.offset);
-            let (total, top) = searcher.search(
-                &query,
-                &(Count, page.order_by_fast_field::<u64>("stars", Order::Desc)),
-            )?;
-            (
-                total,
-                top.into_iter().map(|(_, addr)| (0.0, addr)).collect(),
-            )
-        } else {
-            searcher.search(
-                &query,
-                &(
-                    Count,
-                    ranking::top_by_relevance(request.limit, request.offset),
-                ),
-            )?
+
+        // Facets without a chosen value are counted in the same pass as the hits; each one with
+        // a chosen value needs its own pass without its own filter.
+        let (own_pass, separate): (Vec<FacetField>, Vec<FacetField>) = FacetField::ALL
+            .into_iter()
+            .partition(|&facet| request.filters.values(facet).is_empty());
+        let facet_collector = FacetCollector::new(own_pass);
+        let page = TopDocs::with_limit(request.limit).and_offset(request.offset);
+        let by_relevance = request.sort == SortOrder::Relevance && text.is_some();
+        let (total, addresses, mut counts): (usize, Page, _) = match request.sort {
+            _ if by_relevance => collect(
+                &searcher,
+                &*query,
+                ranking::top_by_relevance(request.limit, request.offset),
+                facet_collector,
+                |top| top,
+            )?,
+            SortOrder::Relevance | SortOrder::Stars => collect(
+                &searcher,
+                &*query,
+                page.order_by_fast_field::<u64>("stars", Order::Desc),
+                facet_collector,
+                unscored,
+            )?,
+            SortOrder::Recent => collect(
+                &searcher,
+                &*query,
+                page.order_by((
+                    (
+                        SortByStaticFastValue::<i64>::for_field("pushed_at"),
+                        Order::Desc,
+                    ),
+                    (
+                        SortByStaticFastValue::<u64>::for_field("stars"),
+                        Order::Desc,
+                    ),
+                )),
+                facet_collector,
+                unscored,
+            )?,
+            SortOrder::Activity => collect(
+                &searcher,
+                &*query,
+                page.order_by((
+                    (
+                        SortByStaticFastValue::<u64>::for_field("activity_score"),
+                        Order::Desc,
+                    ),
+                    (
+                        SortByStaticFastValue::<u64>::for_field("stars"),
+                        Order::Desc,
+                    ),
+                )),
+                facet_collector,
+                unscored,
+            )?,
         };
+        for facet in separate {
+            let own = searcher.search(&*scoped(Some(facet)), &FacetCollector::new(vec![facet]))?;
+            counts.extend(own);
+        }
+        let mut facets = Facets::default();
+        for facet in FacetField::ALL {
+            let empty = Counts::new();
+            let values = counts.get(&facet).unwrap_or(&empty);
+            facets.set(facet, values, request.filters.values(facet));
+        }
+
+        let snippets = text
+            .as_ref()
+            .map(|q| SnippetMaker::new(&searcher, &**q, f.description, f.readme))
+            .transpose()?;
         let hits = addresses
             .into_iter()
-            .map(|(score, address)| read_hit(&searcher, f, address, score))
+            .map(|(score, address)| read_hit(&searcher, f, address, score, snippets.as_ref()))
             .collect::<Result<_, _>>()?;
-        Ok(SearchResults { hits, total })
+        Ok(SearchResults {
+            hits,
+            total,
+            facets,
+            took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        })
     }
+}
+
+/// A page of hits: score (0 when ordered by a field) and address.
+type Page = Vec<(f32, DocAddress)>;
+
+/// One pass over the matching documents: the total, a page by `top` (its keys turned into
+/// scores by `scores`) and the facet counts.
+fn collect<C, K>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    top: C,
+    facets: FacetCollector,
+    scores: impl FnOnce(Vec<(K, DocAddress)>) -> Page,
+) -> Result<(usize, Page, FacetCounts), SearchError>
+where
+    C: Collector<Fruit = Vec<(K, DocAddress)>>,
+    K: 'static + Send + Sync,
+{
+    let (total, top, counts) = searcher.search(query, &(Count, top, facets))?;
+    Ok((total, scores(top), counts))
+}
+
+/// Hits ordered by a field rather than by the text carry no score.
+fn unscored<K>(top: Vec<(K, DocAddress)>) -> Page {
+    top.into_iter().map(|(_, address)| (0.0, address)).collect()
 }
 
 fn read_hit(
@@ -130,6 +265,7 @@ fn read_hit(
     f: &Fields,
     address: DocAddress,
     score: f32,
+    snippets: Option<&SnippetMaker>,
 ) -> Result<SearchHit, SearchError> {
     let doc: TantivyDocument = searcher.doc(address)?;
     let text = |field: Field| {
@@ -137,13 +273,20 @@ fn read_hit(
             .and_then(|v| v.as_str())
             .map(str::to_owned)
     };
-    let number = |field: Field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+    let number = |field: Field| doc.get_first(field).and_then(|v| v.as_u64());
+    let description = text(f.description);
+    let snippets = snippets.map_or_else(Snippets::default, |maker| {
+        maker.snippets(
+            description.as_deref(),
+            doc.get_first(f.readme_text).and_then(|v| v.as_str()),
+        )
+    });
     Ok(SearchHit {
-        id: number(f.id),
+        id: number(f.id).unwrap_or(0),
         full_name: text(f.full_name).unwrap_or_default(),
         name: text(f.name).unwrap_or_default(),
         title: text(f.title),
-        description: text(f.description),
+        description,
         language: text(f.language),
         department: text(f.department),
         department_name: text(f.department_name),
@@ -152,9 +295,16 @@ fn read_hit(
             .filter_map(|v| v.as_str())
             .map(str::to_owned)
             .collect(),
-        stars: number(f.stars),
-        agora_stars: number(f.agora_stars),
+        stars: number(f.stars).unwrap_or(0),
+        agora_stars: number(f.agora_stars).unwrap_or(0),
         html_url: text(f.html_url).unwrap_or_default(),
+        license: text(f.license),
+        maturity: text(f.maturity),
+        forge_id: number(f.forge_id),
+        has_contributing: number(f.has_contributing).unwrap_or(0) == 1,
+        activity_score: number(f.activity_score).unwrap_or(0),
+        pushed_at: doc.get_first(f.pushed_at).and_then(|v| v.as_i64()),
         score,
+        snippets,
     })
 }

@@ -7,7 +7,8 @@
 //! name (search-as-you-type), or a one- or two-letter typo (a constant score below any exact
 //! match). When the whole query is the whole name (`tech radar` for `tech-radar`) a large constant
 //! bonus puts that project first. Scores are then multiplied by a small, log-scaled popularity
-//! prior that orders near-ties without overturning a clearly better text match.
+//! prior (stars, and a little of the sync's activity score) that orders near-ties without
+//! overturning a clearly better text match.
 
 use tantivy::collector::{Collector, TopDocs};
 use tantivy::fastfield::Column;
@@ -44,6 +45,10 @@ const WHOLE_NAME: Score = 100.0;
 /// Weight of `log10(1 + stars + agora_stars)` in the prior: ×1.15 at 900 stars, ×1.3 at a
 /// million, so it orders near-ties but cannot bridge the gaps between the tiers above.
 const POPULARITY: Score = 0.05;
+/// Weight of `log10(1 + activity_score)`, capped at `ACTIVITY_CAP`: at most ×1.08, so a busy
+/// project wins a tie with an equally starred quiet one, and nothing more.
+const ACTIVITY: Score = 0.02;
+const ACTIVITY_CAP: Score = 4.0;
 
 /// Longer queries are cut: no one types twenty words, and each word costs several term lookups.
 const MAX_WORDS: usize = 16;
@@ -172,26 +177,28 @@ fn prefix_query(f: &Fields, text: &str) -> Box<dyn Query> {
     boosted(term_freqs(f.name_prefix, &text), NAME_PREFIX)
 }
 
-fn term(field: Field, text: &str, record: IndexRecordOption) -> Box<dyn Query> {
+pub(crate) fn term(field: Field, text: &str, record: IndexRecordOption) -> Box<dyn Query> {
     Box::new(TermQuery::new(Term::from_field_text(field, text), record))
 }
 
 /// A term scored by BM25 (frequencies, no positions needed).
-fn term_freqs(field: Field, text: &str) -> Box<dyn Query> {
+pub(crate) fn term_freqs(field: Field, text: &str) -> Box<dyn Query> {
     term(field, text, IndexRecordOption::WithFreqs)
 }
 
-fn boosted(query: Box<dyn Query>, weight: Score) -> Box<dyn Query> {
+pub(crate) fn boosted(query: Box<dyn Query>, weight: Score) -> Box<dyn Query> {
     Box::new(BoostQuery::new(query, weight))
 }
 
-/// The multiplier for a project with `popularity` stars (forge + Agora).
-pub(crate) fn popularity_prior(popularity: u64) -> Score {
+/// The multiplier for a project with `popularity` stars (forge + Agora) and this activity score.
+pub(crate) fn popularity_prior(popularity: u64, activity: u64) -> Score {
     // f64 is exact enough for star counts, and the log of any u64 fits an f32.
-    1.0 + POPULARITY * (popularity as f64 + 1.0).log10() as Score
+    let log = |n: u64| (n as f64 + 1.0).log10() as Score;
+    1.0 + POPULARITY * log(popularity) + ACTIVITY * log(activity).min(ACTIVITY_CAP)
 }
 
-/// Top documents by text score times the popularity prior, read from the FAST star fields.
+/// Top documents by text score times the popularity prior, read from the FAST star and activity
+/// fields.
 pub(crate) fn top_by_relevance(
     limit: usize,
     offset: usize,
@@ -202,11 +209,16 @@ pub(crate) fn top_by_relevance(
             // A segment without the columns (none written yet) scores on text alone.
             let stars = segment.fast_fields().u64("stars").ok();
             let agora_stars = segment.fast_fields().u64("agora_stars").ok();
+            let activity = segment.fast_fields().u64("activity_score").ok();
             move |doc: DocId, score: Score| {
                 let read = |column: &Option<Column<u64>>| {
                     column.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)
                 };
-                score * popularity_prior(read(&stars).saturating_add(read(&agora_stars)))
+                score
+                    * popularity_prior(
+                        read(&stars).saturating_add(read(&agora_stars)),
+                        read(&activity),
+                    )
             }
         })
 }
@@ -217,10 +229,16 @@ mod tests {
 
     #[test]
     fn popularity_prior_grows_slowly_and_never_shrinks_a_score() {
-        assert!((popularity_prior(0) - 1.0).abs() < f32::EPSILON);
-        assert!(popularity_prior(900) > popularity_prior(1));
-        assert!(popularity_prior(900) < 1.2);
-        assert!(popularity_prior(u64::MAX) < 2.0);
+        assert!((popularity_prior(0, 0) - 1.0).abs() < f32::EPSILON);
+        assert!(popularity_prior(900, 0) > popularity_prior(1, 0));
+        assert!(popularity_prior(900, 0) < 1.2);
+        assert!(popularity_prior(u64::MAX, 0) < 2.0);
+    }
+
+    #[test]
+    fn activity_adds_at_most_a_few_percent() {
+        assert!(popularity_prior(10, 500) > popularity_prior(10, 0));
+        assert!(popularity_prior(10, u64::MAX) - popularity_prior(10, 0) <= 0.08 + f32::EPSILON);
     }
 
     #[test]

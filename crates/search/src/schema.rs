@@ -10,7 +10,18 @@ use crate::analyzer::{ENGLISH_ANALYZER, PREFIX_ANALYZER, WORDS_ANALYZER};
 /// Bumped whenever a field or an analyzer changes: an index written with another version is
 /// rebuilt at start.
 /// 2: identifier-aware names, `name_prefix`, `name_exact`, stemmed copies of prose.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: filters and facets (FAST filter keys, raw `topic`, license, maturity, forge, contributing
+///    guide), `activity_score` and `pushed_at` sort keys, `title_prefix` for suggestions, and the
+///    stored `readme_text` for snippets.
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// The README is stored (for snippets) only up to this many bytes: READMEs run from a few lines
+/// to hundreds of kilobytes of generated tables, and the doc store is read whole for every hit.
+/// 32 KiB covers the prose of nearly every README; a match beyond it is still found (the whole
+/// README is indexed) but gets no README snippet. Worst case 10 000 projects × 32 KiB = 320 MB
+/// before the doc store's compression; typical READMEs are a few KiB, so tens of MB, roughly
+/// halved by compression — the same order as the inverted index of the README itself.
+pub const README_STORED_BYTES: usize = 32 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Fields {
@@ -31,6 +42,9 @@ pub struct Fields {
     pub full_name: Field,
     /// Display title: short and name-like, so `agora_words` without stemming; stored.
     pub title: Field,
+    /// `agora_prefix` of the title, terms only, not stored: suggestions as the title is typed
+    /// (never used by `search`, where a title word weighs below a name prefix).
+    pub title_prefix: Field,
     /// Unstemmed prose (`agora_words`), stored for display; weighted above its stemmed copy.
     pub description: Field,
     /// The same text, `agora_english` (stemmed), not stored: recall for inflections.
@@ -38,19 +52,42 @@ pub struct Fields {
     /// Searched and stored; also shown as chips on results. Topics are identifiers
     /// (`machine-learning`), hence `agora_words`.
     pub topics: Field,
-    /// Long text, `agora_words`, searched but not stored (the catalog has it).
+    /// Each topic as it is written, one untokenised term (STRING), FAST for facet counts: the
+    /// exact filter beside the analysed `topics` (`machine-learning` must not also match
+    /// `machine`).
+    pub topic: Field,
+    /// Long text, `agora_words`, searched, with positions for phrase work. Not stored:
+    /// `readme_text` holds the stored (capped) copy.
     pub readme: Field,
+    /// The first `README_STORED_BYTES` of the README, stored only (never indexed): the text
+    /// snippets are cut from, highlighted with the terms matched in `readme`.
+    pub readme_text: Field,
     /// The README stemmed (`agora_english`), not stored, the weakest signal of all.
     pub readme_stemmed: Field,
-    /// Exact-match filters (STRING: one untokenised term), stored for display.
+    /// Exact-match filters (STRING: one untokenised term), stored for display, FAST for facet
+    /// counts (a FAST text field keeps the raw value in a columnar dictionary).
     pub language: Field,
     pub department: Field,
+    /// SPDX id as the forge reports it.
+    pub license: Field,
+    /// The listing's maturity (`experimental`, `active`, `mature`, `deprecated`).
+    pub maturity: Field,
+    /// Filters without facets: INDEXED for the term filter, stored for display. The forge by its
+    /// catalog id (the API names forges); `has_contributing` as 0/1.
+    pub forge_id: Field,
+    pub has_contributing: Field,
+    /// Display only: stored, never searched.
     pub department_name: Field,
     pub html_url: Field,
     /// Sort keys, the popularity prior and display: FAST for ordering and scoring, STORED for
     /// the hit.
     pub stars: Field,
     pub agora_stars: Field,
+    /// The sync's activity score (0 until it has one): the `activity` sort and a small part of the
+    /// popularity prior. FAST and STORED like the stars.
+    pub activity_score: Field,
+    /// Last push, unix seconds: the `recent` sort (FAST; projects without one sort last).
+    pub pushed_at: Field,
     /// Visibility inputs (see `visibility`): INDEXED so the filter is a term query.
     pub visibility: Field,
     pub published: Field,
@@ -80,6 +117,8 @@ pub fn build() -> (Schema, Fields) {
         name_exact: builder.add_text_field("name_exact", STRING),
         full_name: builder.add_text_field("full_name", text(WORDS_ANALYZER, WithFreqs, true)),
         title: builder.add_text_field("title", text(WORDS_ANALYZER, WithFreqsAndPositions, true)),
+        title_prefix: builder
+            .add_text_field("title_prefix", text(PREFIX_ANALYZER, WithFreqs, false)),
         description: builder.add_text_field(
             "description",
             text(WORDS_ANALYZER, WithFreqsAndPositions, true),
@@ -89,16 +128,24 @@ pub fn build() -> (Schema, Fields) {
             text(ENGLISH_ANALYZER, WithFreqs, false),
         ),
         topics: builder.add_text_field("topics", text(WORDS_ANALYZER, WithFreqs, true)),
+        topic: builder.add_text_field("topic", STRING | FAST),
         readme: builder
             .add_text_field("readme", text(WORDS_ANALYZER, WithFreqsAndPositions, false)),
+        readme_text: builder.add_text_field("readme_text", STORED),
         readme_stemmed: builder
             .add_text_field("readme_stemmed", text(ENGLISH_ANALYZER, WithFreqs, false)),
-        language: builder.add_text_field("language", STRING | STORED),
-        department: builder.add_text_field("department", STRING | STORED),
+        language: builder.add_text_field("language", STRING | STORED | FAST),
+        department: builder.add_text_field("department", STRING | STORED | FAST),
+        license: builder.add_text_field("license", STRING | STORED | FAST),
+        maturity: builder.add_text_field("maturity", STRING | STORED | FAST),
+        forge_id: builder.add_u64_field("forge_id", INDEXED | STORED),
+        has_contributing: builder.add_u64_field("has_contributing", INDEXED | STORED),
         department_name: builder.add_text_field("department_name", STORED),
         html_url: builder.add_text_field("html_url", STORED),
         stars: builder.add_u64_field("stars", FAST | STORED),
         agora_stars: builder.add_u64_field("agora_stars", FAST | STORED),
+        activity_score: builder.add_u64_field("activity_score", FAST | STORED),
+        pushed_at: builder.add_i64_field("pushed_at", FAST | STORED),
         visibility: builder.add_text_field("visibility", STRING),
         published: builder.add_u64_field("published", INDEXED),
         department_id: builder.add_u64_field("department_id", INDEXED),
@@ -117,17 +164,26 @@ impl Fields {
             name_exact: f("name_exact")?,
             full_name: f("full_name")?,
             title: f("title")?,
+            title_prefix: f("title_prefix")?,
             description: f("description")?,
             description_stemmed: f("description_stemmed")?,
             topics: f("topics")?,
+            topic: f("topic")?,
             readme: f("readme")?,
+            readme_text: f("readme_text")?,
             readme_stemmed: f("readme_stemmed")?,
             language: f("language")?,
             department: f("department")?,
+            license: f("license")?,
+            maturity: f("maturity")?,
+            forge_id: f("forge_id")?,
+            has_contributing: f("has_contributing")?,
             department_name: f("department_name")?,
             html_url: f("html_url")?,
             stars: f("stars")?,
             agora_stars: f("agora_stars")?,
+            activity_score: f("activity_score")?,
+            pushed_at: f("pushed_at")?,
             visibility: f("visibility")?,
             published: f("published")?,
             department_id: f("department_id")?,

@@ -6,7 +6,7 @@ use askama::Template;
 
 use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult};
-use crate::routes::search::{SearchParams, audience, request};
+use crate::routes::search::{QueryPairs, audience, query_text, request};
 use crate::state::AppState;
 
 const STYLESHEET: &str = include_str!("../../../../web/static/agora.css");
@@ -25,7 +25,7 @@ struct IndexPage<'a> {
 pub async fn index(
     state: web::Data<AppState>,
     user: MaybeUser,
-    params: web::Query<SearchParams>,
+    params: QueryPairs,
 ) -> ApiResult<HttpResponse> {
     let (hits, total, error) = match request(&params).and_then(|r| {
         state
@@ -40,7 +40,7 @@ pub async fn index(
         Err(other) => return Err(other),
     };
     let page = IndexPage {
-        query: &params.q,
+        query: query_text(&params),
         hits: &hits,
         total,
         error,

@@ -1,19 +1,28 @@
+//! `GET /api/v1/search`: full-text search with filters, facet counts, sort and snippets, over the
+//! projects the caller may see.
+//!
+//! Parameters: `q` (free text, never parsed as query syntax), `sort`
+//! (`relevance|stars|recent|activity`), `limit`, `offset`, and the filters `language`, `topic`,
+//! `department`, `forge` (catalog id), `license`, `maturity`
+//! (`experimental|active|mature|deprecated`) and `has_contributing` (`true|false`). A filter takes
+//! several values either repeated (`language=Rust&language=Go`) or comma-separated
+//! (`language=Rust,Go`), or both; its values are ORed, and different filters are ANDed. The query
+//! string is read as a list of pairs because serde's struct form rejects repeated keys. Unknown
+//! parameters are ignored; a malformed value is a 400 problem.
+
 use actix_web::{HttpResponse, get, web};
-use agora_search::{Audience, SearchRequest, SortOrder};
-use serde::Deserialize;
+use agora_catalog::model::Maturity;
+use agora_search::{Audience, Filters, SearchRequest, SortOrder};
 
 use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
-pub struct SearchParams {
-    #[serde(default)]
-    pub q: String,
-    pub limit: Option<usize>,
-    pub offset: Option<usize>,
-    pub sort: Option<String>,
-}
+/// The query string in order, repeated keys kept.
+pub type QueryPairs = web::Query<Vec<(String, String)>>;
+
+/// More values than anyone picks by hand; each one is a term lookup.
+const MAX_FILTER_VALUES: usize = 50;
 
 pub fn audience(viewer: &agora_catalog::Viewer) -> Audience {
     if viewer.is_admin() {
@@ -25,34 +34,185 @@ pub fn audience(viewer: &agora_catalog::Viewer) -> Audience {
     }
 }
 
-pub fn request(params: &SearchParams) -> ApiResult<SearchRequest> {
-    let sort = match params.sort.as_deref() {
-        None | Some("relevance") => SortOrder::Relevance,
-        Some("stars") => SortOrder::Stars,
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "sort `{other}` is not one of relevance, stars"
-            )));
-        }
-    };
-    Ok(SearchRequest {
-        text: params.q.clone(),
-        limit: params.limit.unwrap_or(20),
-        offset: params.offset.unwrap_or(0),
-        sort,
+/// The one value of a parameter that may be given once, or `None`.
+fn single<'a>(pairs: &'a [(String, String)], key: &str) -> ApiResult<Option<&'a str>> {
+    let mut values = pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str());
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(ApiError::BadRequest(format!(
+            "`{key}` is given more than once"
+        )));
+    }
+    Ok(first)
+}
+
+/// What was typed (`q`), for pages that show it back even when the request is refused.
+pub fn query_text(pairs: &[(String, String)]) -> &str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "q")
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn number(pairs: &[(String, String)], key: &str, default: usize) -> ApiResult<usize> {
+    single(pairs, key)?.map_or(Ok(default), |v| {
+        v.trim()
+            .parse()
+            .map_err(|_| ApiError::BadRequest(format!("`{key}` must be a whole number, not `{v}`")))
     })
 }
 
-/// Full-text search over the projects the caller may see.
+/// Every value of a filter, repeated or comma-separated, without blanks or repeats.
+fn values(pairs: &[(String, String)], key: &str) -> ApiResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for piece in pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .filter(|piece| !piece.is_empty())
+    {
+        if !out.iter().any(|seen| seen == piece) {
+            out.push(piece.to_owned());
+        }
+    }
+    if out.len() > MAX_FILTER_VALUES {
+        return Err(ApiError::BadRequest(format!(
+            "`{key}` takes at most {MAX_FILTER_VALUES} values"
+        )));
+    }
+    Ok(out)
+}
+
+fn filters(pairs: &[(String, String)]) -> ApiResult<Filters> {
+    let maturity = values(pairs, "maturity")?;
+    if let Some(bad) = maturity.iter().find(|m| m.parse::<Maturity>().is_err()) {
+        let known: Vec<&str> = Maturity::ALL.iter().map(|m| m.as_str()).collect();
+        return Err(ApiError::BadRequest(format!(
+            "maturity `{bad}` is not one of {}",
+            known.join(", ")
+        )));
+    }
+    let forge = values(pairs, "forge")?
+        .iter()
+        .map(|id| {
+            id.parse::<u64>().map_err(|_| {
+                ApiError::BadRequest(format!("forge `{id}` is not a forge id (a whole number)"))
+            })
+        })
+        .collect::<ApiResult<Vec<u64>>>()?;
+    let has_contributing = match single(pairs, "has_contributing")?.map(str::trim) {
+        None | Some("") => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "has_contributing `{other}` is not one of true, false"
+            )));
+        }
+    };
+    Ok(Filters {
+        language: values(pairs, "language")?,
+        topic: values(pairs, "topic")?,
+        department: values(pairs, "department")?,
+        forge,
+        license: values(pairs, "license")?,
+        maturity,
+        has_contributing,
+    })
+}
+
+/// The search request the query string asks for, or a 400 naming what is wrong with it.
+pub fn request(pairs: &[(String, String)]) -> ApiResult<SearchRequest> {
+    let sort = match single(pairs, "sort")?.map(str::trim) {
+        None | Some("") => SortOrder::Relevance,
+        Some(name) => SortOrder::parse(name).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "sort `{name}` is not one of {}",
+                SortOrder::NAMES.join(", ")
+            ))
+        })?,
+    };
+    Ok(SearchRequest {
+        text: single(pairs, "q")?.unwrap_or_default().to_owned(),
+        limit: number(pairs, "limit", 20)?,
+        offset: number(pairs, "offset", 0)?,
+        sort,
+        filters: filters(pairs)?,
+    })
+}
+
+/// Full-text search over the projects the caller may see: hits with snippets, the total, facet
+/// counts and the time taken.
 #[get("/search")]
 pub async fn search(
     state: web::Data<AppState>,
     user: MaybeUser,
-    params: web::Query<SearchParams>,
+    params: QueryPairs,
 ) -> ApiResult<HttpResponse> {
-    let results = state
-        .indexer
-        .index
-        .search(&request(&params)?, audience(&user.viewer()))?;
+    let request = request(&params)?;
+    let audience = audience(&user.viewer());
+    let index = state.indexer.index.clone();
+    // Facets and snippets make a search a few milliseconds of CPU: off the async workers.
+    let results = web::block(move || index.search(&request, audience))
+        .await
+        .map_err(|e| ApiError::Internal(format!("search task: {e}")))??;
     Ok(HttpResponse::Ok().json(results))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(query: &str) -> Vec<(String, String)> {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn filter_values_may_be_repeated_or_comma_separated() {
+        let request = request(&pairs("language=Rust&language=Go,Rust, C#&topic=a")).unwrap();
+        assert_eq!(request.filters.language, ["Rust", "Go", "C#"]);
+        assert_eq!(request.filters.topic, ["a"]);
+    }
+
+    #[test]
+    fn malformed_values_are_refused() {
+        for query in [
+            "sort=sideways",
+            "maturity=ancient",
+            "maturity=mature,ancient",
+            "has_contributing=yes",
+            "has_contributing=true&has_contributing=false",
+            "forge=ghe",
+            "limit=abc",
+            "offset=-1",
+            "q=a&q=b",
+        ] {
+            assert!(
+                matches!(request(&pairs(query)), Err(ApiError::BadRequest(_))),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_documented_sort_and_maturity_is_accepted() {
+        for sort in SortOrder::NAMES {
+            request(&pairs(&format!("sort={sort}"))).unwrap();
+        }
+        let request = request(&pairs(
+            "maturity=experimental,active,mature,deprecated&has_contributing=false&forge=3",
+        ))
+        .unwrap();
+        assert_eq!(request.filters.maturity.len(), 4);
+        assert_eq!(request.filters.has_contributing, Some(false));
+        assert_eq!(request.filters.forge, [3]);
+    }
 }

@@ -2,7 +2,9 @@
 //! published unless said otherwise, with neutral filler prose so that field lengths look like a
 //! real catalog's (BM25 compares a field's length to its average).
 
-use crate::{Audience, ProjectDocument, SearchIndex, SearchRequest, SearchResults, SortOrder};
+use crate::{
+    Audience, Filters, ProjectDocument, SearchIndex, SearchRequest, SearchResults, SortOrder,
+};
 
 pub(crate) fn project(id: u64, name: &str) -> ProjectDocument {
     ProjectDocument {
@@ -36,10 +38,26 @@ pub(crate) fn search_as(index: &SearchIndex, text: &str, audience: Audience) -> 
                 limit: 50,
                 offset: 0,
                 sort: SortOrder::Relevance,
+                ..SearchRequest::default()
             },
             audience,
         )
         .unwrap()
+}
+
+/// A request for `text` with these filters, 50 hits per page.
+pub(crate) fn filtered(text: &str, filters: Filters) -> SearchRequest {
+    SearchRequest {
+        text: text.to_owned(),
+        limit: 50,
+        filters,
+        ..SearchRequest::default()
+    }
+}
+
+/// The ids of the hits, in order.
+pub(crate) fn ids(results: &SearchResults) -> Vec<u64> {
+    results.hits.iter().map(|h| h.id).collect()
 }
 
 /// The names found for `text`, best first, by someone who may see everything.

@@ -1,7 +1,12 @@
 //! Behaviour tests of the whole crate through its public API: one module per relevance property
-//! on tiny in-memory fixture indexes (`relevance`), and the index's life cycle on disk
-//! (`rebuild`).
+//! on tiny in-memory fixture indexes (`relevance`), filters with their facet counts (`facets`),
+//! the sort orders (`sorting`), highlighted fragments (`snippets`), search-as-you-type
+//! (`suggest`), and the index's life cycle on disk (`rebuild`).
 
+mod facets;
 mod fixture;
 mod rebuild;
 mod relevance;
+mod snippets;
+mod sorting;
+mod suggest;

@@ -72,3 +72,44 @@ fn one_star_exact_name_outranks_a_900_star_description_mention() {
         );
     }
 }
+
+#[test]
+fn activity_breaks_ties_between_equally_starred_matches() {
+    let index = index(vec![
+        ProjectDocument {
+            stars: 10,
+            full_name: "north/ledger".to_owned(),
+            ..project(1, "ledger")
+        },
+        ProjectDocument {
+            stars: 10,
+            activity_score: 300,
+            full_name: "south/ledger".to_owned(),
+            ..project(2, "ledger")
+        },
+    ]);
+    let hits = crate::tests::fixture::search_as(&index, "ledger", crate::Audience::Everything).hits;
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 1]);
+}
+
+#[test]
+fn activity_never_lifts_a_description_mention_above_the_exact_name() {
+    let index = index(vec![
+        ProjectDocument {
+            stars: 900,
+            activity_score: 1_000_000,
+            description: Some(
+                "The tech radar of our platform: tech choices, radar rings".to_owned(),
+            ),
+            ..project(1, "platform-portal")
+        },
+        ProjectDocument {
+            stars: 1,
+            ..project(2, "tech-radar")
+        },
+    ]);
+    assert_eq!(
+        names(&index, "tech radar"),
+        ["tech-radar", "platform-portal"]
+    );
+}
