@@ -6,7 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use agora_api::{AppState, TokenKeys, TokenSubject};
 use agora_catalog::model::Role;
+use agora_catalog::secret_box::SecretBox;
 use agora_catalog::testing::TestDatabase;
+use agora_indexer::service::SyncService;
 use agora_indexer::{Indexer, NoProgress};
 use agora_search::SearchIndex;
 use serde_json::Value;
@@ -15,6 +17,7 @@ pub const SECRET: &[u8] = b"an-end-to-end-test-secret-of-sufficient-length";
 pub const DEMO: &str = include_str!("../../crates/agora/demo/repos.json");
 
 pub struct TestApp {
+    pub syncs: SyncService,
     /// Kept for the test's lifetime: dropping it drops the database.
     _db: TestDatabase,
     pub indexer: Indexer,
@@ -73,7 +76,21 @@ impl TestApp {
 
     pub fn empty(db: TestDatabase) -> Self {
         let indexer = Indexer::new(db.catalog.clone(), SearchIndex::in_memory().unwrap());
+        let limits = agora_forge::HttpLimits {
+            timeout: std::time::Duration::from_secs(2),
+            max_attempts: 2,
+            base_delay: std::time::Duration::from_millis(1),
+            max_delay: std::time::Duration::from_millis(2),
+            max_rate_limit_wait: std::time::Duration::from_secs(1),
+            concurrency: 4,
+        };
+        let syncs = SyncService::new(
+            indexer.clone(),
+            SecretBox::from_instance_secret(SECRET),
+            limits,
+        );
         Self {
+            syncs,
             _db: db,
             indexer,
             keys: TokenKeys::from_secret(SECRET).unwrap(),
@@ -97,6 +114,7 @@ impl TestApp {
         let state = AppState {
             indexer: self.indexer.clone(),
             tokens: self.keys.clone(),
+            syncs: self.syncs.clone(),
         };
         let service = test::init_service(agora_api::app(state)).await;
         let response: ServiceResponse<_> = service.call(request.to_request()).await.unwrap();

@@ -7,8 +7,11 @@
 
 mod app;
 mod compose;
+mod facets;
+mod forges;
 mod import_export;
 mod search;
 mod stars;
+mod suggest;
 mod tokens;
 mod visibility;

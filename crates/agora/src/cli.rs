@@ -63,6 +63,71 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Connect and list forges.
+    #[command(subcommand)]
+    Forge(ForgeCommand),
+    /// Sync forges into the catalog and the index.
+    Sync(SyncArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ForgeCommand {
+    /// Connect a forge. Its token is read from an environment variable and stored encrypted.
+    Add(Box<ForgeAddArgs>),
+    /// List the connected forges and their last sync.
+    List,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ForgeKindArg {
+    Github,
+    Gitlab,
+    Gitea,
+    Bitbucket,
+    GitDirectory,
+}
+
+#[derive(Debug, Args)]
+pub struct ForgeAddArgs {
+    pub kind: ForgeKindArg,
+    #[arg(long)]
+    pub name: String,
+    /// The API base: https://api.github.com, https://HOST/api/v3, https://HOST/api/v4, https://HOST/api/v1, https://HOST/rest/api/1.0.
+    #[arg(long)]
+    pub base_url: String,
+    /// The environment variable holding the token (the token itself never goes on a command line).
+    #[arg(long)]
+    pub token_env: Option<String>,
+    /// The environment variable holding the secret the forge signs its webhooks with.
+    #[arg(long)]
+    pub webhook_secret_env: Option<String>,
+    #[arg(long, group = "scope")]
+    pub org: Option<String>,
+    #[arg(long, group = "scope")]
+    pub group: Option<String>,
+    #[arg(long, group = "scope")]
+    pub project: Option<String>,
+    #[arg(long, group = "scope")]
+    pub path: Option<PathBuf>,
+    /// A GitHub App installation: every repository the installation can see.
+    #[arg(long, group = "scope")]
+    pub installation: bool,
+    /// `owner=department,…`: forge orgs/groups, CODEOWNERS teams or catalog owners → departments.
+    #[arg(long, value_delimiter = ',')]
+    pub department_map: Vec<String>,
+    /// Minutes between scheduled syncs inside `agora serve`.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=10_080))]
+    pub interval_minutes: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Only this forge (default: every forge).
+    #[arg(long)]
+    pub forge: Option<String>,
+    /// List everything and re-read every file, instead of what changed since the last sync.
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(Debug, Args)]

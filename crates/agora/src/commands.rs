@@ -10,7 +10,9 @@ use agora_indexer::{Indexer, NoProgress, Progress};
 use agora_search::SearchIndex;
 use anyhow::Context;
 
-use crate::cli::{Cli, Command, ExportArgs, ImportArgs, ServeArgs, TokenCommand, TokenIssueArgs};
+use crate::cli::{
+    Cli, Command, ExportArgs, ForgeCommand, ImportArgs, ServeArgs, TokenCommand, TokenIssueArgs,
+};
 use crate::progress::Bar;
 use crate::settings::Settings;
 
@@ -26,6 +28,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export(&settings, args).await,
         Command::Reindex => reindex(&settings).await,
         Command::Token(TokenCommand::Issue(args)) => issue_token(&settings, args).await,
+        Command::Forge(ForgeCommand::Add(args)) => {
+            crate::forges::add(&settings, &open_catalog(&settings)?, *args).await
+        }
+        Command::Forge(ForgeCommand::List) => crate::forges::list(&open_catalog(&settings)?).await,
+        Command::Sync(args) => {
+            let indexer = open_indexer(&settings, &Bar::new()).await?;
+            crate::forges::sync(&settings, &indexer, args).await
+        }
     }
 }
 
@@ -229,9 +239,17 @@ async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
     };
     let admin_token =
         register_and_issue(&indexer.catalog, &keys, admin, chrono::Duration::days(30)).await?;
+    let syncs = agora_indexer::service::SyncService::new(
+        indexer.clone(),
+        settings.secret_box()?,
+        agora_forge::HttpLimits::default(),
+    );
+    // Scheduled syncs: each forge on its own interval, never two at once for one forge.
+    tokio::spawn(syncs.clone().run_schedule());
     let state = AppState {
         indexer,
         tokens: keys,
+        syncs,
     };
     let server = actix_web::HttpServer::new(move || agora_api::app(state.clone()))
         .bind(args.bind)

@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod forges;
 mod progress;
 mod settings;
 

@@ -32,6 +32,13 @@ impl Settings {
 
     /// The instance secret that signs tokens: `AGORA_SECRET` when set (replicas must share it),
     /// otherwise generated on first start and kept in the data directory, readable by us only.
+    /// The sealer of forge tokens, keyed from the instance secret.
+    pub fn secret_box(&self) -> anyhow::Result<agora_catalog::secret_box::SecretBox> {
+        Ok(agora_catalog::secret_box::SecretBox::from_instance_secret(
+            &self.instance_secret()?,
+        ))
+    }
+
     pub fn instance_secret(&self) -> anyhow::Result<Vec<u8>> {
         if let Ok(secret) = std::env::var("AGORA_SECRET") {
             anyhow::ensure!(

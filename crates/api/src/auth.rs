@@ -278,3 +278,24 @@ impl FromRequest for MaybeUser {
         Box::pin(async move { authenticate(req).await.map(MaybeUser) })
     }
 }
+
+/// The caller, who must be an admin: anyone else gets a 403 problem.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub AuthUser);
+
+impl FromRequest for AdminUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = AuthUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if user.role == Role::Admin {
+                Ok(AdminUser(user))
+            } else {
+                Err(ApiError::Forbidden("only admins may do this".to_owned()))
+            }
+        })
+    }
+}

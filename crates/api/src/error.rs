@@ -126,6 +126,7 @@ impl From<agora_indexer::IndexerError> for ApiError {
             agora_indexer::IndexerError::Catalog(e) => e.into(),
             agora_indexer::IndexerError::Search(e) => e.into(),
             agora_indexer::IndexerError::Source(e) => Self::BadRequest(e.to_string()),
+            agora_indexer::IndexerError::Config(message) => Self::BadRequest(message),
         }
     }
 }

@@ -1,6 +1,8 @@
-//! What every handler can reach: the catalog and index (through the indexer) and the token keys.
+//! What every handler can reach: the catalog and index (through the indexer), the token keys,
+//! and the sync service.
 
 use agora_indexer::Indexer;
+use agora_indexer::service::SyncService;
 
 use crate::auth::TokenKeys;
 
@@ -8,4 +10,6 @@ use crate::auth::TokenKeys;
 pub struct AppState {
     pub indexer: Indexer,
     pub tokens: TokenKeys,
+    /// Runs forge syncs (admin triggers, webhooks); also owns the forge-token sealer.
+    pub syncs: SyncService,
 }

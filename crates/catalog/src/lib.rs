@@ -12,7 +12,9 @@ pub mod listings;
 pub mod model;
 pub mod repositories;
 pub mod schema;
+pub mod secret_box;
 pub mod stars;
+pub mod sync_runs;
 pub mod users;
 pub mod viewer;
 

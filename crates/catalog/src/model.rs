@@ -93,7 +93,7 @@ text_enum!(
 );
 
 /// Parses a JSON text column, naming the column when the stored text is not what we wrote.
-pub(crate) fn parse_json<T: for<'de> Deserialize<'de>>(
+pub fn parse_json<T: for<'de> Deserialize<'de>>(
     field: &'static str,
     text: &str,
 ) -> Result<T, CatalogError> {

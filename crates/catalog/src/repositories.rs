@@ -188,3 +188,62 @@ pub fn projects_by_ids(conn: &mut DbConnection, ids: &[i64]) -> CatalogResult<Ve
     });
     Ok(found)
 }
+
+/// The stored repository a source's external id maps to, if any.
+pub fn by_external_id(
+    conn: &mut DbConnection,
+    forge_id: i64,
+    external_id: &str,
+) -> CatalogResult<Option<Repository>> {
+    Ok(repositories::table
+        .filter(repositories::forge_id.eq(forge_id))
+        .filter(repositories::external_id.eq(external_id))
+        .select(Repository::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// (id, external id, full name) of the forge's repositories still present on it.
+pub fn present_on_forge(
+    conn: &mut DbConnection,
+    forge_id: i64,
+) -> CatalogResult<Vec<(i64, String, String)>> {
+    Ok(repositories::table
+        .filter(repositories::forge_id.eq(forge_id))
+        .filter(repositories::removed_at.is_null())
+        .select((
+            repositories::id,
+            repositories::external_id,
+            repositories::full_name,
+        ))
+        .load(conn)?)
+}
+
+/// Marks a repository as gone from its forge: kept (with its stars and requests), hidden from search.
+pub fn mark_removed(conn: &mut DbConnection, id: i64) -> CatalogResult<()> {
+    let now = crate::model::now();
+    diesel::update(repositories::table.find(id))
+        .set((
+            repositories::removed_at.eq(now),
+            repositories::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Stores the ETags of the repository's files (path → etag), to revalidate them next sync.
+pub fn set_sync_etags(
+    conn: &mut DbConnection,
+    id: i64,
+    etags: &std::collections::BTreeMap<String, String>,
+) -> CatalogResult<()> {
+    let value = if etags.is_empty() {
+        None
+    } else {
+        Some(crate::model::to_json(etags))
+    };
+    diesel::update(repositories::table.find(id))
+        .set(repositories::sync_etag.eq(value))
+        .execute(conn)?;
+    Ok(())
+}

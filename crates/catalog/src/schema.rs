@@ -38,6 +38,7 @@ diesel::table! {
         last_synced_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        webhook_secret_encrypted -> Nullable<Text>,
     }
 }
 

@@ -8,4 +8,6 @@ pub enum IndexerError {
     Search(#[from] agora_search::SearchError),
     #[error(transparent)]
     Source(#[from] agora_forge::ForgeError),
+    #[error("{0}")]
+    Config(String),
 }

@@ -2,12 +2,18 @@
 //! catalog in bulk lives here — importing a repos.json, rebuilding the index, exporting — so the
 //! CLI and the API call the same code.
 
+pub mod activity;
+pub mod connectors;
+pub mod department;
 pub mod documents;
 pub mod error;
 pub mod export;
 pub mod import;
 pub mod progress;
 pub mod reindex;
+pub mod repository_files;
+pub mod service;
+pub mod sync;
 
 pub use error::IndexerError;
 pub use progress::{NoProgress, Progress};

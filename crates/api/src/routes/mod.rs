@@ -1,10 +1,13 @@
 //! Route table. One module per resource.
 
+mod admin_forges;
 mod health;
+mod hooks;
 mod pages;
 mod projects;
 mod search;
 mod stars;
+mod suggest;
 
 use actix_web::{HttpRequest, web};
 
@@ -17,10 +20,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .service(search::search)
+                .service(suggest::suggest)
                 .service(projects::get_project)
                 .service(stars::star)
                 .service(stars::unstar)
-                .service(stars::my_stars),
+                .service(stars::my_stars)
+                .service(admin_forges::list_forges)
+                .service(admin_forges::add_forge)
+                .service(admin_forges::trigger_sync)
+                .service(admin_forges::list_sync_runs)
+                .service(hooks::receive),
         );
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE forges DROP COLUMN webhook_secret_encrypted;
