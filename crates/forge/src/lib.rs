@@ -3,13 +3,15 @@
 //! the indexer turns into catalog rows. Forge APIs are reached through the `Forge` trait
 //! (`client`), implemented per forge (`github`, `gitlab`, `gitea`, `bitbucket`) over one shared
 //! HTTP layer (`http`) that owns retries, rate limits and tokens; the clients other than GitHub
-//! also share one listing loop (`paging`) and the common answer mappings (`answers`). This crate
-//! knows nothing of the catalog.
+//! also share one listing loop (`paging`) and the common answer mappings (`answers`). A folder of
+//! plain git repositories on disk implements the same trait without any API (`git_directory`,
+//! read with libgit2). This crate knows nothing of the catalog.
 
 mod answers;
 pub mod bitbucket;
 pub mod client;
 pub mod error;
+pub mod git_directory;
 pub mod gitea;
 pub mod github;
 pub mod gitlab;
@@ -24,6 +26,7 @@ pub use client::{
     FetchedRepository, FileFetch, Forge, GrantOutcome, README_PATH, RepositoryListing, SyncStats,
 };
 pub use error::ForgeError;
+pub use git_directory::GitDirectorySource;
 pub use gitea::{GiteaClient, GiteaConfig, GiteaScope};
 pub use github::{GITHUB_API, GithubClient, GithubConfig, GithubScope};
 pub use gitlab::{GitlabClient, GitlabConfig, GitlabScope};

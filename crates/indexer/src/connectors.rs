@@ -5,8 +5,8 @@ use agora_catalog::forges::Forge as ForgeRow;
 use agora_catalog::model::ForgeKind;
 use agora_catalog::secret_box::SecretBox;
 use agora_forge::{
-    BitbucketClient, BitbucketConfig, Forge, GiteaClient, GiteaConfig, GithubClient, GithubConfig,
-    GitlabClient, GitlabConfig, HttpLimits,
+    BitbucketClient, BitbucketConfig, Forge, GitDirectorySource, GiteaClient, GiteaConfig,
+    GithubClient, GithubConfig, GitlabClient, GitlabConfig, HttpLimits,
 };
 use secrecy::SecretString;
 
@@ -31,6 +31,13 @@ pub fn client_for(
     secrets: &SecretBox,
     limits: HttpLimits,
 ) -> Result<Box<dyn Forge>, IndexerError> {
+    let kind = forge.kind()?;
+    if kind == ForgeKind::GitDirectory {
+        // A folder of repositories: no API, no token.
+        let path = scope_value(forge, "path")?
+            .ok_or_else(|| misconfigured(forge, "a git-directory source needs a `path`"))?;
+        return Ok(Box::new(GitDirectorySource::new(path, forge.name.clone())));
+    }
     let token = match &forge.token_encrypted {
         Some(sealed) => SecretString::from(secrets.open(sealed)?),
         None => {
@@ -40,7 +47,7 @@ pub fn client_for(
             ));
         }
     };
-    match forge.kind()? {
+    match kind {
         ForgeKind::Github => {
             let config = match scope_value(forge, "org")? {
                 Some(org) => GithubConfig::organization(org, token),

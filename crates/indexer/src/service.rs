@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use agora_catalog::forges;
+use agora_catalog::model::ForgeKind;
 use agora_catalog::secret_box::SecretBox;
 use agora_forge::{FetchedRepository, HttpLimits};
 use chrono::Utc;
@@ -54,6 +55,14 @@ impl SyncService {
 
     pub fn secrets(&self) -> &SecretBox {
         &self.secrets
+    }
+
+    pub fn indexer(&self) -> &Indexer {
+        &self.indexer
+    }
+
+    pub fn limits(&self) -> HttpLimits {
+        self.limits.clone()
     }
 
     fn lock_for(&self, forge_id: i64) -> Arc<tokio::sync::Mutex<()>> {
@@ -154,7 +163,9 @@ impl SyncService {
             let due = match self.indexer.catalog.read(forges::list).await {
                 Ok(all) => all
                     .into_iter()
-                    .filter(|f| f.token_encrypted.is_some())
+                    .filter(|f| {
+                        f.token_encrypted.is_some() || f.kind == ForgeKind::GitDirectory.as_str()
+                    })
                     .filter(|f| {
                         f.last_synced_at.is_none_or(|last| {
                             (Utc::now().naive_utc() - last).num_seconds() >= f.sync_interval_secs

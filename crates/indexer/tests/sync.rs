@@ -415,12 +415,7 @@ async fn a_confirmed_deletion_archives_and_a_rename_keeps_the_entry(db: TestData
     assert_eq!(report.status, SyncStatus::Succeeded, "{:?}", report.errors);
     assert_eq!(report.removed, 1);
     assert_eq!(fx.present().await, 9);
-    let all = fx
-        .indexer
-        .catalog
-        .read(repositories::count)
-        .await
-        .unwrap();
+    let all = fx.indexer.catalog.read(repositories::count).await.unwrap();
     assert_eq!(all, 10, "the removed repository is archived, not deleted");
     let forge_id = fx.forge_id;
     let renamed = fx
@@ -434,3 +429,122 @@ async fn a_confirmed_deletion_archives_and_a_rename_keeps_the_entry(db: TestData
     assert_eq!(fx.search_total("service-10"), 0, "hidden from search");
 }
 storage_test!(a_confirmed_deletion_archives_and_a_rename_keeps_the_entry);
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.org",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_DATE", "2026-11-20T10:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-11-20T10:00:00Z")
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+async fn a_folder_of_git_repositories_syncs_like_a_forge(db: TestDatabase) {
+    let root = tempfile::tempdir().unwrap();
+    let repo = root.path().join("payroll").join("salary-engine");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q"]);
+    std::fs::write(
+        repo.join("README.md"),
+        "# Salary engine\nComputes gross-to-net salaries.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("innersource.json"),
+        r#"{"title": "Salary Engine", "skills": ["Go"]}"#,
+    )
+    .unwrap();
+    std::fs::write(repo.join("main.go"), "package main\nfunc main() {}\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "first"]);
+
+    let path = root.path().display().to_string();
+    let forge = db
+        .catalog
+        .write(move |conn| {
+            forges::create(
+                conn,
+                &forges::NewForge {
+                    name: "local".into(),
+                    kind: ForgeKind::GitDirectory,
+                    base_url: format!("file://{path}"),
+                    scope: json!({ "path": path }),
+                    token_encrypted: None,
+                    department_map: Default::default(),
+                    sync_interval_secs: 900,
+                    webhook_secret_encrypted: None,
+                },
+            )
+        })
+        .await
+        .unwrap();
+    let indexer = Indexer::new(db.catalog.clone(), SearchIndex::in_memory().unwrap());
+    let secrets = agora_catalog::secret_box::SecretBox::from_instance_secret(
+        b"a-test-secret-that-is-long-enough!",
+    );
+    let client =
+        agora_indexer::connectors::client_for(&forge, &secrets, HttpLimits::default()).unwrap();
+    let report = indexer
+        .sync_forge(
+            &forge,
+            client.as_ref(),
+            &SyncOptions::default(),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.status, SyncStatus::Succeeded, "{:?}", report.errors);
+    assert_eq!(report.counts.listed, 1);
+    let projects = indexer
+        .catalog
+        .read(|conn| repositories::projects_page(conn, 0, 10))
+        .await
+        .unwrap();
+    let project = &projects[0];
+    assert_eq!(project.repository.full_name, "payroll/salary-engine");
+    assert_eq!(project.department.as_ref().unwrap().slug, "payroll");
+    assert!(
+        project
+            .repository
+            .readme
+            .as_deref()
+            .unwrap()
+            .contains("gross-to-net")
+    );
+    assert_eq!(
+        project.listing.as_ref().unwrap().title.as_deref(),
+        Some("Salary Engine")
+    );
+    assert_eq!(project.repository.primary_language.as_deref(), Some("Go"));
+    let request = SearchRequest {
+        text: "salary".into(),
+        limit: 10,
+        ..SearchRequest::default()
+    };
+    assert_eq!(
+        indexer
+            .index
+            .search(
+                &request,
+                Audience::Member {
+                    department_id: None
+                }
+            )
+            .unwrap()
+            .total,
+        1
+    );
+}
+storage_test!(a_folder_of_git_repositories_syncs_like_a_forge);
