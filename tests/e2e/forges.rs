@@ -47,6 +47,22 @@ async fn mount(server: &MockServer, description: &str) {
         .mount(server)
         .await;
     Mock::given(method("GET"))
+        .and(path("/repos/acme/payments/contents/innersource.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"title": "Quetzal Payments", "motivation": "One payment service for every department.", "skills": ["Kotlin"]}"#,
+        ))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/payments/contents/catalog-info.yaml"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            "metadata:\n  name: payments\n  tags: [sepa]\nspec:\n  type: service\n  lifecycle: production\n  owner: group:treasury\n",
+        ))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
         .and(path_regex(r"^/repos/acme/payments/(readme|contents/.*)$"))
         .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
         .mount(server)

@@ -10,6 +10,7 @@ mod compose;
 mod facets;
 mod forges;
 mod import_export;
+mod journey;
 mod search;
 mod stars;
 mod suggest;

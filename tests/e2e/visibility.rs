@@ -111,6 +111,78 @@ async fn unpublished_private_repo_is_invisible_to_other_departments(db: TestData
         anonymous_total
     );
 
+    // Every other GET that lists or counts projects, with the private repository starred by an
+    // insider (so it tops the star rankings for those who may see it).
+    let star = app
+        .call(
+            actix_web::test::TestRequest::put()
+                .uri(&format!("/api/v1/projects/{id}/star"))
+                .insert_header(("Authorization", format!("Bearer {insider}"))),
+        )
+        .await;
+    assert_eq!(star.status, 200);
+    app.indexer.index.flush().await.unwrap();
+    let leaks = |text: &str| text.contains("zebracrypt") || text.contains(&format!("\"id\":{id},"));
+    for token in [None, Some(outsider.as_str())] {
+        for uri in [
+            "/api/v1/stars/top".to_owned(),
+            "/api/v1/stars/trending".to_owned(),
+            "/api/v1/suggest?q=zebr".to_owned(),
+            "/api/v1/search?q=zebracrypt&language=Go".to_owned(),
+            "/api/v1/search?department=security".to_owned(),
+            "/api/v1/search?limit=100&sort=activity".to_owned(),
+            "/?q=vault".to_owned(),
+            "/healthz".to_owned(),
+        ] {
+            let reply = app.get(&uri, token).await;
+            assert!(reply.status.is_success(), "{uri}: {}", reply.text());
+            assert!(
+                !leaks(&reply.text()),
+                "{uri} leaks the private repository: {}",
+                reply.text()
+            );
+        }
+        for uri in [
+            format!("/api/v1/projects/{id}/stargazers"),
+            format!("/api/v1/projects/{id}"),
+        ] {
+            let reply = app.get(&uri, token).await;
+            assert!(
+                reply.status == 404 || reply.status == 401,
+                "{uri}: {}",
+                reply.status
+            );
+            assert!(!leaks(&reply.text()));
+        }
+    }
+    let outsider_stars = app.get("/api/v1/me/stars", Some(&outsider)).await;
+    assert!(!leaks(&outsider_stars.text()));
+    let department_facet = app
+        .get("/api/v1/search?q=zebracrypt", Some(&outsider))
+        .await
+        .json();
+    assert!(
+        department_facet["facets"]["department"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "no facet counts it"
+    );
+    let insider_top = app.get("/api/v1/stars/top", Some(&insider)).await.json();
+    assert_eq!(
+        insider_top["projects"][0]["project"]["id"], id,
+        "the insider sees it top the ranking"
+    );
+    let gazers = app
+        .get(&format!("/api/v1/projects/{id}/stargazers"), Some(&insider))
+        .await;
+    gazers.problem(403);
+    let gazers = app
+        .get(&format!("/api/v1/projects/{id}/stargazers"), Some(&admin))
+        .await
+        .json();
+    assert_eq!(gazers["stargazers"][0]["name"], "IVAN");
+
     for token in [&insider, &admin] {
         let found = app
             .get("/api/v1/search?q=zebracrypt", Some(token))

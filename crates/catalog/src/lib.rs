@@ -3,6 +3,7 @@
 //! embedded default) or PostgreSQL (production), chosen by the database URL. The search index and
 //! every page are derived from it.
 
+pub mod access_requests;
 pub mod audit;
 pub mod db;
 pub mod departments;

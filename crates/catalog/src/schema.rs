@@ -168,6 +168,7 @@ diesel::joinable!(listings -> repositories (repository_id));
 diesel::joinable!(stars -> repositories (repository_id));
 diesel::joinable!(stars -> users (user_id));
 diesel::joinable!(sync_runs -> forges (forge_id));
+diesel::joinable!(access_requests -> repositories (repository_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     departments,

@@ -70,3 +70,46 @@ pub fn starred_by(
         .filter(|(_, project)| project.is_visible_to(viewer))
         .collect())
 }
+
+/// Who starred the repository, newest first: (user, their department, when).
+pub fn stargazers(
+    conn: &mut DbConnection,
+    repository_id: i64,
+) -> CatalogResult<
+    Vec<(
+        crate::model::User,
+        Option<crate::model::Department>,
+        chrono::NaiveDateTime,
+    )>,
+> {
+    use crate::schema::{departments, users};
+    Ok(stars::table
+        .inner_join(users::table.left_join(departments::table))
+        .filter(stars::repository_id.eq(repository_id))
+        .order(stars::starred_at.desc())
+        .select((
+            crate::model::User::as_select(),
+            Option::<crate::model::Department>::as_select(),
+            stars::starred_at,
+        ))
+        .load(conn)?)
+}
+
+/// Repositories by number of Agora stars (given since `since`, when set), most first:
+/// (repository id, count). Callers filter by visibility and cut to their page.
+pub fn ranking(
+    conn: &mut DbConnection,
+    since: Option<chrono::NaiveDateTime>,
+    limit: i64,
+) -> CatalogResult<Vec<(i64, i64)>> {
+    let mut query = stars::table
+        .group_by(stars::repository_id)
+        .select((stars::repository_id, diesel::dsl::count_star()))
+        .order((diesel::dsl::count_star().desc(), stars::repository_id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(since) = since {
+        query = query.filter(stars::starred_at.ge(since));
+    }
+    Ok(query.load(conn)?)
+}

@@ -8,6 +8,7 @@ pub mod department;
 pub mod documents;
 pub mod error;
 pub mod export;
+pub mod grants;
 pub mod import;
 pub mod progress;
 pub mod reindex;

@@ -8,9 +8,11 @@ use crate::state::AppState;
 #[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     state.indexer.catalog.ping().await?;
+    // No counts here: anyone may call it, and a count of all projects would reveal that private
+    // ones exist.
     Ok(HttpResponse::Ok().json(json!({
         "status": "ok",
         "database": state.indexer.catalog.backend_name(),
-        "indexed_projects": state.indexer.index.num_docs(),
+        "index": if state.indexer.index.num_docs() > 0 { "ready" } else { "empty" },
     })))
 }

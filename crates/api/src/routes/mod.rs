@@ -1,8 +1,11 @@
 //! Route table. One module per resource.
 
+mod access_requests;
 mod admin_forges;
+mod audit_log;
 mod health;
 mod hooks;
+mod listings;
 mod pages;
 mod projects;
 mod search;
@@ -25,11 +28,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(stars::star)
                 .service(stars::unstar)
                 .service(stars::my_stars)
+                .service(stars::stargazers)
+                .service(stars::most_starred)
+                .service(stars::trending)
                 .service(admin_forges::list_forges)
                 .service(admin_forges::add_forge)
                 .service(admin_forges::trigger_sync)
                 .service(admin_forges::list_sync_runs)
-                .service(hooks::receive),
+                .service(hooks::receive)
+                .service(access_requests::create)
+                .service(access_requests::list)
+                .service(access_requests::withdraw)
+                .service(access_requests::approve)
+                .service(access_requests::deny)
+                .service(listings::publish)
+                .service(listings::unpublish)
+                .service(audit_log::list),
         );
 }
 

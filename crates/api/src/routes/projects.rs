@@ -59,6 +59,13 @@ pub struct ProjectView {
     pub access_requires_request: bool,
     /// README rendered to sanitized HTML.
     pub readme_html: Option<String>,
+    /// Owners of the repository root, from CODEOWNERS.
+    pub owners: Vec<String>,
+    /// What the repository's catalog-info.yaml says (owner, lifecycle, type, system, tags, links).
+    pub catalog_info: Option<serde_json::Value>,
+    /// The repository's innersource.json, as read.
+    pub innersource: Option<serde_json::Value>,
+    pub activity_score: Option<i64>,
     pub created_at: Option<DateTime<Utc>>,
     pub pushed_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
@@ -71,6 +78,7 @@ pub fn project_view(
     with_readme: bool,
 ) -> ProjectView {
     let r = &project.repository;
+    let metadata = r.metadata().unwrap_or_default();
     ProjectView {
         id: r.id,
         full_name: r.full_name.clone(),
@@ -114,6 +122,10 @@ pub fn project_view(
         } else {
             None
         },
+        owners: r.owners().unwrap_or_default(),
+        catalog_info: metadata.get("catalog_info").cloned(),
+        innersource: metadata.get("innersource").cloned(),
+        activity_score: r.activity_score,
         created_at: r.forge_created_at.map(|t| t.and_utc()),
         pushed_at: r.forge_pushed_at.map(|t| t.and_utc()),
         updated_at: r.forge_updated_at.map(|t| t.and_utc()),

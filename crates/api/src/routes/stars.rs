@@ -3,7 +3,7 @@ use agora_catalog::{audit, repositories, stars};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, MaybeUser};
 use crate::error::ApiResult;
 use crate::routes::projects::{ProjectView, project_view};
 use crate::state::AppState;
@@ -106,4 +106,115 @@ pub async fn my_stars(state: web::Data<AppState>, user: AuthUser) -> ApiResult<H
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "stars": stars })))
+}
+
+#[derive(Debug, Serialize)]
+struct Stargazer {
+    user_id: i64,
+    name: String,
+    department: Option<String>,
+    starred_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Who starred the project (names and departments): for leads of the owning department and admins.
+#[get("/projects/{id}/stargazers")]
+pub async fn stargazers(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let viewer = user.viewer();
+    let actor = user.clone();
+    let gazers = state
+        .indexer
+        .catalog
+        .read(move |conn| {
+            let project = repositories::visible_project(conn, id, &viewer)?;
+            if !crate::routes::access_requests::is_owner(&actor, project.repository.department_id) {
+                return Ok(Err(crate::error::ApiError::Forbidden(
+                    "only leads of the owning department and admins see who starred a project"
+                        .to_owned(),
+                )));
+            }
+            Ok(Ok(stars::stargazers(conn, id)?))
+        })
+        .await??;
+    let gazers: Vec<Stargazer> = gazers
+        .into_iter()
+        .map(|(user, department, at)| Stargazer {
+            user_id: user.id,
+            name: user.display_name,
+            department: department.map(|d| d.name),
+            starred_at: at.and_utc(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "stargazers": gazers })))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct RankingParams {
+    pub limit: Option<usize>,
+}
+
+async fn ranked(
+    state: &AppState,
+    user: &MaybeUser,
+    since_days: Option<i64>,
+    limit: Option<usize>,
+) -> ApiResult<HttpResponse> {
+    let limit = limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(crate::error::ApiError::BadRequest(
+            "limit must be between 1 and 100".to_owned(),
+        ));
+    }
+    let viewer = user.viewer();
+    let since =
+        since_days.map(|days| (chrono::Utc::now() - chrono::Duration::days(days)).naive_utc());
+    let projects = state
+        .indexer
+        .catalog
+        .read(move |conn| {
+            // Over-fetch: some of the top repositories may be invisible to this caller.
+            let ranking = stars::ranking(conn, since, (limit as i64) * 4 + 50)?;
+            let ids: Vec<i64> = ranking.iter().map(|(id, _)| *id).collect();
+            let counts: std::collections::HashMap<i64, i64> = ranking.into_iter().collect();
+            let projects = repositories::projects_by_ids(conn, &ids)?;
+            Ok(projects
+                .into_iter()
+                .filter(|p| p.is_visible_to(&viewer))
+                .take(limit)
+                .map(|p| {
+                    let count = counts.get(&p.repository.id).copied().unwrap_or(0);
+                    (p, count)
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    let list: Vec<serde_json::Value> = projects
+        .iter()
+        .map(|(project, count)| json!({ "stars_in_period": count, "project": project_view(project, &viewer, false) }))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "projects": list })))
+}
+
+/// The most starred projects in Agora.
+#[get("/stars/top")]
+pub async fn most_starred(
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    params: web::Query<RankingParams>,
+) -> ApiResult<HttpResponse> {
+    ranked(&state, &user, None, params.limit).await
+}
+
+/// The projects that gathered the most stars in the last 30 days.
+#[get("/stars/trending")]
+pub async fn trending(
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    params: web::Query<RankingParams>,
+) -> ApiResult<HttpResponse> {
+    ranked(&state, &user, Some(30), params.limit).await
 }
