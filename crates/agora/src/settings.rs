@@ -6,7 +6,7 @@ use agora_catalog::DatabaseUrl;
 use anyhow::Context;
 use rand::RngCore;
 
-use crate::cli::GlobalArgs;
+use crate::cli::{AuthModeArg, GlobalArgs, IdentityArgs};
 
 const SECRET_FILE: &str = "secret.key";
 
@@ -48,6 +48,60 @@ impl Settings {
             return Ok(secret.into_bytes());
         }
         load_or_create_secret(&self.data_dir.join(SECRET_FILE))
+    }
+}
+
+/// The identity settings of `agora serve`: local tokens only, or an OpenID provider as well.
+pub fn identity(args: &IdentityArgs, secret: &[u8]) -> anyhow::Result<agora_api::Identity> {
+    let public_url = args
+        .public_url
+        .as_deref()
+        .map(agora_api::identity::parse_public_url)
+        .transpose()?;
+    let nonempty = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    match args.auth_mode {
+        AuthModeArg::Local => Ok(agora_api::Identity::local(secret, public_url)?),
+        AuthModeArg::Oidc => {
+            let issuer =
+                nonempty(&args.oidc_issuer).context("--auth oidc needs AGORA_OIDC_ISSUER")?;
+            let client_id =
+                nonempty(&args.oidc_client_id).context("--auth oidc needs AGORA_OIDC_CLIENT_ID")?;
+            let mut config = agora_api::OidcConfig::new(issuer, client_id);
+            if let Some(audience) = nonempty(&args.oidc_audience) {
+                config.audience = audience;
+            }
+            if let Ok(secret) = std::env::var("AGORA_OIDC_CLIENT_SECRET")
+                && !secret.is_empty()
+            {
+                config.set_client_secret(secret);
+            }
+            config.department = match nonempty(&args.oidc_department_group_prefix) {
+                Some(prefix) => agora_api::DepartmentSource::GroupPrefix(prefix),
+                None => agora_api::DepartmentSource::Claim(args.oidc_department_claim.clone()),
+            };
+            let list = |groups: &[String]| {
+                groups
+                    .iter()
+                    .map(|g| g.trim().to_owned())
+                    .filter(|g| !g.is_empty())
+                    .collect::<Vec<_>>()
+            };
+            config.lead_groups = list(&args.oidc_lead_groups);
+            config.admin_groups = list(&args.oidc_admin_groups);
+            config.scopes = args.oidc_scopes.clone();
+            if public_url.is_none() {
+                tracing::warn!(
+                    "AGORA_PUBLIC_URL is not set: the OIDC redirect URI is taken from each request's Host header"
+                );
+            }
+            Ok(agora_api::Identity::oidc(secret, public_url, config)?)
+        }
     }
 }
 

@@ -1,5 +1,8 @@
 //! Authentication: Agora-signed HS256 JWTs, verified strictly (algorithm, signature, expiry,
-//! not-before, issuer, audience), and the extractors that put the caller in a handler's signature.
+//! not-before, issuer, audience), the OpenID provider's tokens in `oidc` mode, the web session
+//! cookie, and the extractors that put the caller in a handler's signature. A caller proves who
+//! they are with `Authorization: Bearer` or with the session cookie; writes under the cookie must
+//! also pass the CSRF checks (`identity::csrf`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,6 +15,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
+use crate::identity::session::SessionClaims;
+use crate::identity::{Identity, Principal, cookies, csrf};
 use crate::state::AppState;
 
 pub const ISSUER: &str = "agora";
@@ -105,24 +110,39 @@ impl TokenKeys {
 
     /// Verifies the token and returns its claims; every failure is a 401 that says why.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        use jsonwebtoken::errors::ErrorKind;
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
-            .map_err(|e| {
-                let why = match e.kind() {
-                    ErrorKind::ExpiredSignature => "the token has expired",
-                    ErrorKind::ImmatureSignature => "the token is not valid yet",
-                    ErrorKind::InvalidIssuer => "the token was issued by someone else",
-                    ErrorKind::InvalidAudience => "the token is meant for another audience",
-                    ErrorKind::InvalidAlgorithm => {
-                        "the token is signed with an algorithm Agora does not accept"
-                    }
-                    ErrorKind::InvalidSignature => "the token's signature does not verify",
-                    ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
-                    _ => "the token is malformed",
-                };
-                ApiError::Unauthorized(why.to_owned())
-            })
+            .map_err(token_error)
+    }
+}
+
+/// A JWT verification failure as a 401 that says why (and nothing about the token itself).
+pub(crate) fn token_error(e: jsonwebtoken::errors::Error) -> ApiError {
+    use jsonwebtoken::errors::ErrorKind;
+    let why = match e.kind() {
+        ErrorKind::ExpiredSignature => "the token has expired",
+        ErrorKind::ImmatureSignature => "the token is not valid yet",
+        ErrorKind::InvalidIssuer => "the token was issued by someone else",
+        ErrorKind::InvalidAudience => "the token is meant for another audience",
+        ErrorKind::InvalidAlgorithm => {
+            "the token is signed with an algorithm Agora does not accept"
+        }
+        ErrorKind::InvalidSignature => "the token's signature does not verify",
+        ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
+        _ => "the token is malformed",
+    };
+    ApiError::Unauthorized(why.to_owned())
+}
+
+impl From<Claims> for Principal {
+    fn from(claims: Claims) -> Self {
+        Self {
+            subject: claims.sub,
+            name: claims.name,
+            email: claims.email,
+            department: claims.dept,
+            role: claims.role,
+        }
     }
 }
 
@@ -173,11 +193,11 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 
 /// Finds the token's holder in the catalog, creating or updating them when the token says
 /// something new. Reads first: most requests change nothing and must not take a write lock.
-async fn resolve(state: &AppState, claims: Claims) -> Result<AuthUser, ApiError> {
+pub(crate) async fn resolve(state: &AppState, claims: Principal) -> Result<AuthUser, ApiError> {
     let catalog = &state.indexer.catalog;
-    let subject = claims.sub.clone();
+    let subject = claims.subject.clone();
     let dept_slug = claims
-        .dept
+        .department
         .as_deref()
         .map(departments::slugify)
         .filter(|s| !s.is_empty());
@@ -192,7 +212,10 @@ async fn resolve(state: &AppState, claims: Claims) -> Result<AuthUser, ApiError>
             Ok((user, department))
         })
         .await?;
-    let display_name = claims.name.clone().unwrap_or_else(|| claims.sub.clone());
+    let display_name = claims
+        .name
+        .clone()
+        .unwrap_or_else(|| claims.subject.clone());
     if let Some(user) = &existing
         && (dept_slug.is_none() || department.is_some())
         && user.department_id == department.as_ref().map(|d| d.id)
@@ -204,7 +227,7 @@ async fn resolve(state: &AppState, claims: Claims) -> Result<AuthUser, ApiError>
             user_id: user.id,
             department_id: user.department_id,
             role: claims.role,
-            subject: claims.sub,
+            subject: claims.subject,
         });
     }
     let user = catalog
@@ -223,7 +246,7 @@ async fn resolve(state: &AppState, claims: Claims) -> Result<AuthUser, ApiError>
             users::upsert(
                 conn,
                 &UserClaims {
-                    subject: claims.sub,
+                    subject: claims.subject,
                     display_name,
                     email: claims.email,
                     department_id,
@@ -240,15 +263,46 @@ async fn resolve(state: &AppState, claims: Claims) -> Result<AuthUser, ApiError>
     })
 }
 
+/// Verifies a bearer token: Agora's own (HS256, the instance secret) in any mode, and in `oidc`
+/// mode also the provider's (RS256/ES256, its published keys). The header's algorithm only picks
+/// the verifier; each verifier accepts its own algorithms with its own keys, so an HS256 token
+/// "signed" with the provider's public key fails Agora's secret like any forgery.
+pub(crate) async fn verify_bearer(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    match &state.identity.oidc {
+        Some(provider)
+            if jsonwebtoken::decode_header(token).is_ok_and(|h| h.alg != Algorithm::HS256) =>
+        {
+            provider.verify_bearer(token).await
+        }
+        _ => state.tokens.verify(token).map(Principal::from),
+    }
+}
+
+/// The current web session, if the request carries a valid session cookie. An expired or
+/// foreign cookie is no session: the page shows the visitor as logged out.
+pub(crate) fn session_of(req: &HttpRequest, identity: &Identity) -> Option<SessionClaims> {
+    cookies::read(req, cookies::SESSION).and_then(|jwt| identity.sessions.verify(&jwt))
+}
+
+fn app_state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal("application state is not registered".to_owned()))
+}
+
 async fn authenticate(req: HttpRequest) -> Result<Option<AuthUser>, ApiError> {
-    let Some(token) = bearer_token(&req)? else {
+    let state = app_state(&req)?;
+    if let Some(token) = bearer_token(&req)? {
+        let principal = verify_bearer(state, &token).await?;
+        return resolve(state, principal).await.map(Some);
+    }
+    let Some(session) = session_of(&req, &state.identity) else {
         return Ok(None);
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal("application state is not registered".to_owned()))?;
-    let claims = state.tokens.verify(&token)?;
-    resolve(state, claims).await.map(Some)
+    // The cookie rides along with any request the browser makes, including forged ones.
+    if csrf::is_write(req.method()) {
+        csrf::check(&req, &state.identity, &session, None)?;
+    }
+    resolve(state, session.principal).await.map(Some)
 }
 
 impl FromRequest for AuthUser {
@@ -260,7 +314,8 @@ impl FromRequest for AuthUser {
         Box::pin(async move {
             authenticate(req).await?.ok_or_else(|| {
                 ApiError::Unauthorized(
-                    "this needs a login: send `Authorization: Bearer <token>`".to_owned(),
+                    "this needs a login: send `Authorization: Bearer <token>` or log in at /login"
+                        .to_owned(),
                 )
             })
         })

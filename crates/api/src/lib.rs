@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod identity;
 pub mod markdown;
 mod routes;
 pub mod state;
@@ -14,6 +15,7 @@ use actix_web::{App, HttpRequest, error::InternalError, web};
 
 pub use auth::{AuthUser, TokenKeys, TokenSubject};
 pub use error::{ApiError, ApiResult};
+pub use identity::{DepartmentSource, Identity, OidcConfig};
 pub use state::AppState;
 
 /// Request bodies larger than this are refused before they are read.

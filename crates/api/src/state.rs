@@ -1,15 +1,18 @@
 //! What every handler can reach: the catalog and index (through the indexer), the token keys,
-//! and the sync service.
+//! the identity settings (login mode, sessions), and the sync service.
 
 use agora_indexer::Indexer;
 use agora_indexer::service::SyncService;
 
 use crate::auth::TokenKeys;
+use crate::identity::Identity;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub indexer: Indexer,
     pub tokens: TokenKeys,
+    /// Local or OIDC login, web sessions, the public URL.
+    pub identity: Identity,
     /// Runs forge syncs (admin triggers, webhooks); also owns the forge-token sealer.
     pub syncs: SyncService,
 }
