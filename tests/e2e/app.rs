@@ -4,7 +4,7 @@ use actix_web::body::to_bytes;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test;
-use agora_api::{AppState, TokenKeys, TokenSubject};
+use agora_api::{AppState, Identity, TokenKeys, TokenSubject};
 use agora_catalog::model::Role;
 use agora_catalog::secret_box::SecretBox;
 use agora_catalog::testing::TestDatabase;
@@ -22,6 +22,8 @@ pub struct TestApp {
     _db: TestDatabase,
     pub indexer: Indexer,
     pub keys: TokenKeys,
+    /// Local mode unless a test says otherwise (`with_identity`).
+    pub identity: Identity,
 }
 
 pub struct Reply {
@@ -94,6 +96,23 @@ impl TestApp {
             _db: db,
             indexer,
             keys: TokenKeys::from_secret(SECRET).unwrap(),
+            identity: Identity::local(SECRET, None).unwrap(),
+        }
+    }
+
+    /// The same app with other identity settings (OIDC, a public URL).
+    pub fn with_identity(mut self, identity: Identity) -> Self {
+        self.identity = identity;
+        self
+    }
+
+    /// The state `agora serve` would build.
+    pub fn state(&self) -> AppState {
+        AppState {
+            indexer: self.indexer.clone(),
+            tokens: self.keys.clone(),
+            identity: self.identity.clone(),
+            syncs: self.syncs.clone(),
         }
     }
 
@@ -111,12 +130,7 @@ impl TestApp {
     }
 
     pub async fn call(&self, request: test::TestRequest) -> Reply {
-        let state = AppState {
-            indexer: self.indexer.clone(),
-            tokens: self.keys.clone(),
-            syncs: self.syncs.clone(),
-        };
-        let service = test::init_service(agora_api::app(state)).await;
+        let service = test::init_service(agora_api::app(self.state())).await;
         let response: ServiceResponse<_> = service.call(request.to_request()).await.unwrap();
         let status = response.status();
         let content_type = response

@@ -317,3 +317,103 @@ async fn marketplace_journey_from_publish_to_grant_on_the_forge(db: TestDatabase
     );
 }
 e2e_test!(marketplace_journey_from_publish_to_grant_on_the_forge);
+
+async fn a_transient_forge_failure_leaves_the_grant_to_be_retried(db: TestDatabase) {
+    let app = TestApp::empty(db);
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/orgs/acme/repos"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([private_repo()])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(
+            r"^/repos/acme/ledger-core/(readme|contents/.*)$",
+        ))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
+        .mount(&server)
+        .await;
+    // The forge is down for the first grant (every retry of it), then back.
+    Mock::given(method("PUT"))
+        .and(path("/repos/acme/ledger-core/collaborators/emil-gh"))
+        .respond_with(ResponseTemplate::new(502))
+        .mount(&server)
+        .await;
+    let sealed = app.syncs.secrets().seal("ghp_journey").unwrap();
+    let uri = server.uri();
+    app.indexer
+        .catalog
+        .write(move |conn| {
+            forges::create(
+                conn,
+                &forges::NewForge {
+                    name: "ghe".into(),
+                    kind: ForgeKind::Github,
+                    base_url: uri,
+                    scope: json!({"org": "acme"}),
+                    token_encrypted: Some(sealed),
+                    department_map: [("acme".to_owned(), "finance".to_owned())].into(),
+                    sync_interval_secs: 900,
+                    webhook_secret_encrypted: None,
+                },
+            )
+        })
+        .await
+        .unwrap();
+    app.syncs.sync_now("ghe", true).await.unwrap();
+    let lead = app.token("lena", Some("finance"), Role::Lead);
+    let employee = app.token("emil", Some("finance"), Role::Employee);
+    let id = app.get("/api/v1/search?q=ledger", Some(&lead)).await.json()["hits"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let ask = json!({"reason": "Needed for the quarterly close automation.", "forge_username": "emil-gh"});
+    let created = send(
+        &app,
+        TestRequest::post()
+            .uri(&format!("/api/v1/projects/{id}/access-requests"))
+            .set_json(&ask),
+        &employee,
+    )
+    .await;
+    let request_id = created.json()["id"].as_i64().unwrap();
+    let approved = send(
+        &app,
+        TestRequest::post().uri(&format!("/api/v1/access-requests/{request_id}/approve")),
+        &lead,
+    )
+    .await
+    .json();
+    assert_eq!(
+        approved["status"], "approved",
+        "a transient failure leaves the request approved"
+    );
+    assert_eq!(approved["forge_result"]["outcome"], "transient_failure");
+    // The forge is back.
+    server.reset().await;
+    Mock::given(method("PUT"))
+        .and(path("/repos/acme/ledger-core/collaborators/emil-gh"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert_eq!(
+        app.syncs
+            .retry_stalled_grants(chrono::Duration::zero())
+            .await
+            .unwrap(),
+        1
+    );
+    let mine = send(
+        &app,
+        TestRequest::get().uri("/api/v1/access-requests"),
+        &employee,
+    )
+    .await
+    .json();
+    assert_eq!(mine["access_requests"][0]["status"], "granted");
+    assert_eq!(
+        mine["access_requests"][0]["forge_result"]["outcome"],
+        "already_had_access"
+    );
+}
+e2e_test!(a_transient_forge_failure_leaves_the_grant_to_be_retried);

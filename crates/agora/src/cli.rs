@@ -51,7 +51,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web UI and the API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations (also done at every start).
     Migrate,
     /// Import an SAP Project Portal repos.json: creates and publishes its repositories.
@@ -137,6 +137,84 @@ pub struct ServeArgs {
     /// Load the bundled demo catalog when the catalog is empty.
     #[arg(long)]
     pub demo: bool,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+}
+
+/// Where access-request notices go. The SMTP URL may hold a password: set it in the environment.
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// Outgoing webhook URLs (Slack, Teams or any JSON receiver), comma-separated.
+    #[arg(
+        long,
+        env = "AGORA_NOTIFY_WEBHOOKS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub notify_webhooks: Vec<String>,
+    /// `smtp://user:pass@host:587` (STARTTLS) or `smtps://…`; email is off when unset.
+    #[arg(long, env = "AGORA_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    #[arg(long, env = "AGORA_EMAIL_FROM")]
+    pub email_from: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthModeArg {
+    /// Agora's own tokens (`agora token issue`); the web login takes such a token.
+    Local,
+    /// Trust an external OpenID provider; the web login goes through it.
+    Oidc,
+}
+
+/// Who may log in, and how. The OIDC client secret is read from `AGORA_OIDC_CLIENT_SECRET`
+/// only: a command line is visible to every user of the machine.
+#[derive(Debug, Args)]
+pub struct IdentityArgs {
+    #[arg(
+        long = "auth",
+        env = "AGORA_AUTH_MODE",
+        value_enum,
+        default_value = "local"
+    )]
+    pub auth_mode: AuthModeArg,
+    /// The URL users reach Agora at (https://agora.example.com): OIDC redirect URI, allowed
+    /// Origin of browser writes, `Secure` cookies when https.
+    #[arg(long, env = "AGORA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// The OpenID provider's issuer; its discovery document is ISSUER/.well-known/openid-configuration.
+    #[arg(long, env = "AGORA_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    #[arg(long, env = "AGORA_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// The `aud` API bearer tokens must carry (default: the client id).
+    #[arg(long, env = "AGORA_OIDC_AUDIENCE")]
+    pub oidc_audience: Option<String>,
+    /// The claim naming the user's department.
+    #[arg(
+        long,
+        env = "AGORA_OIDC_DEPARTMENT_CLAIM",
+        default_value = "department"
+    )]
+    pub oidc_department_claim: String,
+    /// Take the department from the first group with this prefix instead (e.g. `dept:`).
+    #[arg(long, env = "AGORA_OIDC_DEPARTMENT_GROUP_PREFIX")]
+    pub oidc_department_group_prefix: Option<String>,
+    /// Groups (from the `groups` claim) whose members are department leads.
+    #[arg(long, env = "AGORA_OIDC_LEAD_GROUPS", value_delimiter = ',')]
+    pub oidc_lead_groups: Vec<String>,
+    /// Groups whose members are admins.
+    #[arg(long, env = "AGORA_OIDC_ADMIN_GROUPS", value_delimiter = ',')]
+    pub oidc_admin_groups: Vec<String>,
+    /// The scopes asked for at login.
+    #[arg(
+        long,
+        env = "AGORA_OIDC_SCOPES",
+        default_value = "openid profile email"
+    )]
+    pub oidc_scopes: String,
 }
 
 #[derive(Debug, Args)]

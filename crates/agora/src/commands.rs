@@ -22,7 +22,7 @@ const DEMO_CATALOG: &str = include_str!("../demo/repos.json");
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::from_args(&cli.global)?;
     match cli.command {
-        Command::Serve(args) => serve(&settings, args).await,
+        Command::Serve(args) => serve(&settings, *args).await,
         Command::Migrate => migrate(&settings),
         Command::Import(args) => import(&settings, args).await,
         Command::Export(args) => export(&settings, args).await,
@@ -229,7 +229,17 @@ async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
             "loaded the bundled demo catalog"
         );
     }
-    let keys = TokenKeys::from_secret(&settings.instance_secret()?)?;
+    let secret = settings.instance_secret()?;
+    let keys = TokenKeys::from_secret(&secret)?;
+    let identity = crate::settings::identity(&args.identity, &secret)?;
+    if let Some(provider) = &identity.oidc {
+        // Not fatal: the provider may come up later; the first login then fetches it.
+        match provider.warm_up().await {
+            Ok(()) => tracing::info!(issuer = %provider.config().issuer, "OpenID provider ready"),
+            Err(error) => tracing::warn!(%error, "the OpenID provider is not reachable yet"),
+        }
+    }
+    tracing::info!(mode = identity.mode(), "authentication");
     let admin = TokenSubject {
         subject: "admin".to_owned(),
         name: Some("Agora admin".to_owned()),
@@ -243,12 +253,26 @@ async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
         indexer.clone(),
         settings.secret_box()?,
         agora_forge::HttpLimits::default(),
-    );
+    )
+    .with_notifications(agora_indexer::notify::NotifyConfig {
+        webhooks: args
+            .notify
+            .notify_webhooks
+            .iter()
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty())
+            .collect(),
+        smtp_url: args.notify.smtp_url.clone(),
+        email_from: args.notify.email_from.clone(),
+        public_url: args.identity.public_url.clone(),
+    });
+    tokio::spawn(syncs.clone().run_notifications());
     // Scheduled syncs: each forge on its own interval, never two at once for one forge.
     tokio::spawn(syncs.clone().run_schedule());
     let state = AppState {
         indexer,
         tokens: keys,
+        identity,
         syncs,
     };
     let server = actix_web::HttpServer::new(move || agora_api::app(state.clone()))

@@ -220,3 +220,19 @@ pub fn record_grant(
         .execute(conn)?;
     Ok(())
 }
+
+/// Approved requests whose grant has not gone through (a transient forge failure, or a crash
+/// between the decision and the grant), untouched for `idle` — the grants to try again.
+pub fn stalled_grants(
+    conn: &mut DbConnection,
+    idle: chrono::Duration,
+    limit: i64,
+) -> CatalogResult<Vec<AccessRequest>> {
+    Ok(access_requests::table
+        .filter(access_requests::status.eq(AccessRequestStatus::Approved.as_str()))
+        .filter(access_requests::updated_at.lt(now() - idle))
+        .order(access_requests::id.asc())
+        .limit(limit)
+        .select(AccessRequest::as_select())
+        .load(conn)?)
+}

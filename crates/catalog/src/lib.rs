@@ -11,6 +11,7 @@ pub mod error;
 pub mod forges;
 pub mod listings;
 pub mod model;
+pub mod notifications;
 pub mod repositories;
 pub mod schema;
 pub mod secret_box;

@@ -161,6 +161,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        channel -> Text,
+        target -> Text,
+        event -> Text,
+        subject -> Text,
+        body -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(repositories -> forges (forge_id));
 diesel::joinable!(repositories -> departments (department_id));
@@ -180,4 +198,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_requests,
     audit_events,
     sync_runs,
+    notifications,
 );

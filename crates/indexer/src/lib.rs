@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod grants;
 pub mod import;
+pub mod notify;
 pub mod progress;
 pub mod reindex;
 pub mod repository_files;

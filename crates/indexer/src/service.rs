@@ -24,6 +24,8 @@ pub struct SyncService {
     limits: HttpLimits,
     /// One lock per forge: held while that forge syncs.
     running: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
+    notify: Arc<crate::notify::NotifyConfig>,
+    http: reqwest::Client,
 }
 
 impl std::fmt::Debug for SyncService {
@@ -50,6 +52,66 @@ impl SyncService {
             secrets,
             limits,
             running: Arc::new(Mutex::new(HashMap::new())),
+            notify: Arc::new(crate::notify::NotifyConfig::default()),
+            // Building a client only fails without a TLS backend; fall back to the default one.
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Where access-request notices go (nowhere by default).
+    pub fn with_notifications(mut self, config: crate::notify::NotifyConfig) -> Self {
+        self.notify = Arc::new(config);
+        self
+    }
+
+    pub fn notify_config(&self) -> &crate::notify::NotifyConfig {
+        &self.notify
+    }
+
+    /// Sends the notices that are due; returns how many were delivered.
+    pub async fn deliver_due_notifications(&self) -> Result<usize, IndexerError> {
+        let due = self
+            .indexer
+            .catalog
+            .read(|conn| agora_catalog::notifications::due(conn, 50))
+            .await?;
+        let mut delivered = 0;
+        for notice in due {
+            let outcome = crate::notify::deliver(&self.http, &self.notify, &notice).await;
+            let id = notice.id;
+            match outcome {
+                Ok(()) => {
+                    delivered += 1;
+                    self.indexer
+                        .catalog
+                        .write(move |conn| agora_catalog::notifications::mark_sent(conn, id))
+                        .await?;
+                }
+                Err(error) => {
+                    tracing::warn!(notification = id, channel = %notice.channel, %error, "notification not delivered; will retry");
+                    self.indexer
+                        .catalog
+                        .write(move |conn| {
+                            agora_catalog::notifications::mark_failed_attempt(conn, &notice, &error)
+                        })
+                        .await?;
+                }
+            }
+        }
+        Ok(delivered)
+    }
+
+    /// Runs forever: delivers due notices every few seconds.
+    pub async fn run_notifications(self) {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.deliver_due_notifications().await {
+                tracing::warn!(error = %e, "notification dispatcher cannot read the outbox");
+            }
         }
     }
 
@@ -155,11 +217,38 @@ impl SyncService {
         }
     }
 
+    /// Tries again the grants that a transient forge failure left undone.
+    pub async fn retry_stalled_grants(
+        &self,
+        idle: chrono::Duration,
+    ) -> Result<usize, IndexerError> {
+        let stalled = self
+            .indexer
+            .catalog
+            .read(move |conn| agora_catalog::access_requests::stalled_grants(conn, idle, 20))
+            .await?;
+        let mut granted = 0;
+        for request in stalled {
+            let updated = self.grant_access(request.id).await?;
+            if updated.status != "approved" {
+                granted += 1;
+            }
+        }
+        Ok(granted)
+    }
+
     /// Runs forever: every tick, starts the syncs that are due, one at a time per forge.
     pub async fn run_schedule(self) {
         let mut tick = tokio::time::interval(SCHEDULER_TICK);
         loop {
             tick.tick().await;
+            // A minute of quiet first, so as not to race a grant still under way.
+            if let Err(e) = self
+                .retry_stalled_grants(chrono::Duration::minutes(1))
+                .await
+            {
+                tracing::warn!(error = %e, "retrying stalled grants failed");
+            }
             let due = match self.indexer.catalog.read(forges::list).await {
                 Ok(all) => all
                     .into_iter()

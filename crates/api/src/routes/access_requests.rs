@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, get, post, web};
 use agora_catalog::access_requests::{self, AccessRequest, Scope};
 use agora_catalog::model::{AccessRequestStatus, Role};
 use agora_catalog::{CatalogError, audit, forges, repositories, users};
+use agora_indexer::notify;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -89,6 +90,7 @@ pub async fn create(
     let viewer = user.viewer();
     let user_id = user.user_id;
     let body = body.into_inner();
+    let notify = state.syncs.notify_config().clone();
     let created = state
         .indexer
         .catalog
@@ -115,6 +117,13 @@ pub async fn create(
                     &request,
                     project.repository.department_id,
                 ),
+            )?;
+            notify::access_request_step(
+                conn,
+                &notify,
+                "access_request.created",
+                &request,
+                &project,
             )?;
             Ok(request)
         })
@@ -219,6 +228,7 @@ async fn decide(
         ));
     }
     let actor = user.clone();
+    let notify = state.syncs.notify_config().clone();
     let decided = state
         .indexer
         .catalog
@@ -243,6 +253,10 @@ async fn decide(
                 conn,
                 &audit_entry(actor.user_id, action, &decided, department),
             )?;
+            if !approving && let Some(project) = repositories::project(conn, decided.repository_id)?
+            {
+                notify::access_request_step(conn, &notify, action, &decided, &project)?;
+            }
             Ok(Ok((decided, department)))
         })
         .await??;
@@ -252,6 +266,8 @@ async fn decide(
     }
     // Only the one approval that won the compare-and-set reaches this point: one forge call.
     let granted = state.syncs.grant_access(decided.id).await?;
+    let noticed = granted.clone();
+    let notify_after = state.syncs.notify_config().clone();
     let entry = audit_entry(
         user.user_id,
         "access_request.grant_recorded",
@@ -262,7 +278,19 @@ async fn decide(
     state
         .indexer
         .catalog
-        .write(move |conn| audit::record(conn, &audit::AuditEntry { details, ..entry }))
+        .write(move |conn| {
+            audit::record(conn, &audit::AuditEntry { details, ..entry })?;
+            if let Some(project) = repositories::project(conn, noticed.repository_id)? {
+                notify::access_request_step(
+                    conn,
+                    &notify_after,
+                    "access_request.granted",
+                    &noticed,
+                    &project,
+                )?;
+            }
+            Ok(())
+        })
         .await?;
     Ok(granted)
 }

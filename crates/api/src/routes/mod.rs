@@ -9,6 +9,7 @@ mod listings;
 mod pages;
 mod projects;
 mod search;
+mod session;
 mod stars;
 mod suggest;
 
@@ -20,6 +21,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(pages::index)
         .service(pages::stylesheet)
+        .service(session::login_form)
+        .service(session::login_submit)
+        .service(session::logout)
+        .service(session::callback)
         .service(
             web::scope("/api/v1")
                 .service(search::search)
