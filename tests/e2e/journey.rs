@@ -31,8 +31,9 @@ async fn send(app: &TestApp, request: TestRequest, token: &str) -> Reply {
         .await
 }
 
-async fn marketplace_journey_from_publish_to_grant_on_the_forge(db: TestDatabase) {
-    let app = TestApp::empty(db);
+/// A GitHub org served locally holding the private `acme/ledger-core` (owned by finance), with
+/// `grant` answering the collaborator call, connected as forge `ghe` and synced once.
+async fn synced_ledger_forge(app: &TestApp, grant: Mock) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/orgs/acme/repos"))
@@ -46,16 +47,7 @@ async fn marketplace_journey_from_publish_to_grant_on_the_forge(db: TestDatabase
         .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
         .mount(&server)
         .await;
-    // The documented grant: PUT collaborators with pull permission; 201 = invitation sent.
-    Mock::given(method("PUT"))
-        .and(path("/repos/acme/ledger-core/collaborators/emil-gh"))
-        .and(body_json(json!({"permission": "pull"})))
-        .respond_with(
-            ResponseTemplate::new(201).set_body_json(json!({"id": 1, "permissions": "read"})),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    grant.mount(&server).await;
     let sealed = app.syncs.secrets().seal("ghp_journey").unwrap();
     let uri = server.uri();
     app.indexer
@@ -78,6 +70,20 @@ async fn marketplace_journey_from_publish_to_grant_on_the_forge(db: TestDatabase
         .await
         .unwrap();
     app.syncs.sync_now("ghe", true).await.unwrap();
+    server
+}
+
+async fn marketplace_journey_from_publish_to_grant_on_the_forge(db: TestDatabase) {
+    let app = TestApp::empty(db);
+    // The documented grant: PUT collaborators with pull permission; 201 = invitation sent.
+    let grant = Mock::given(method("PUT"))
+        .and(path("/repos/acme/ledger-core/collaborators/emil-gh"))
+        .and(body_json(json!({"permission": "pull"})))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"id": 1, "permissions": "read"})),
+        )
+        .expect(1);
+    let server = synced_ledger_forge(&app, grant).await;
 
     let lead = app.token("lena", Some("finance"), Role::Lead);
     let other_lead = app.token("otto", Some("logistics"), Role::Lead);
@@ -320,47 +326,11 @@ e2e_test!(marketplace_journey_from_publish_to_grant_on_the_forge);
 
 async fn a_transient_forge_failure_leaves_the_grant_to_be_retried(db: TestDatabase) {
     let app = TestApp::empty(db);
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/orgs/acme/repos"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([private_repo()])))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path_regex(
-            r"^/repos/acme/ledger-core/(readme|contents/.*)$",
-        ))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
-        .mount(&server)
-        .await;
     // The forge is down for the first grant (every retry of it), then back.
-    Mock::given(method("PUT"))
+    let grant = Mock::given(method("PUT"))
         .and(path("/repos/acme/ledger-core/collaborators/emil-gh"))
-        .respond_with(ResponseTemplate::new(502))
-        .mount(&server)
-        .await;
-    let sealed = app.syncs.secrets().seal("ghp_journey").unwrap();
-    let uri = server.uri();
-    app.indexer
-        .catalog
-        .write(move |conn| {
-            forges::create(
-                conn,
-                &forges::NewForge {
-                    name: "ghe".into(),
-                    kind: ForgeKind::Github,
-                    base_url: uri,
-                    scope: json!({"org": "acme"}),
-                    token_encrypted: Some(sealed),
-                    department_map: [("acme".to_owned(), "finance".to_owned())].into(),
-                    sync_interval_secs: 900,
-                    webhook_secret_encrypted: None,
-                },
-            )
-        })
-        .await
-        .unwrap();
-    app.syncs.sync_now("ghe", true).await.unwrap();
+        .respond_with(ResponseTemplate::new(502));
+    let server = synced_ledger_forge(&app, grant).await;
     let lead = app.token("lena", Some("finance"), Role::Lead);
     let employee = app.token("emil", Some("finance"), Role::Employee);
     let id = app.get("/api/v1/search?q=ledger", Some(&lead)).await.json()["hits"][0]["id"]
