@@ -58,6 +58,19 @@ enum Command {
         #[arg(long)]
         keep_dir: Option<PathBuf>,
     },
+    /// The query mixes on an index kept by `search --keep-dir DIR` (DIR/index), answer cache off.
+    QueryIndex {
+        #[arg(long)]
+        index: PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        projects: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
+    },
     /// The same query mix on PostgreSQL full-text search (weighted tsvector + GIN), beside Agora.
     PgFts {
         #[arg(long, default_value_t = 100_000)]
@@ -138,6 +151,13 @@ fn main() -> anyhow::Result<()> {
                 search_bench::run(count, seed, queries, keep_dir.as_deref())?;
             }
         }
+        Command::QueryIndex {
+            index,
+            projects,
+            seed,
+            queries,
+            rounds,
+        } => search_bench::query_index(&index, projects, seed, queries, rounds)?,
         Command::PgFts {
             projects,
             seed,

@@ -223,7 +223,9 @@ pub fn run(count: usize, seed: u64, query_count: usize, admin_url: &str) -> anyh
     index.flush_blocking()?;
     let agora_indexed = started.elapsed();
     let suggestions = queries::suggest_mix(&projects, 10, seed);
-    let agora = search_bench::run_mixes(&index, &mix, &suggestions, |_| Audience::Everything)?;
+    let agora = search_bench::run_mixes(&index.uncached(), &mix, &suggestions, |_| {
+        Audience::Everything
+    })?;
 
     println!("| step | figure |\n|---|---:|");
     println!(

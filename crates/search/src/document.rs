@@ -4,6 +4,7 @@ use tantivy::TantivyDocument;
 
 use crate::analyzer;
 use crate::schema::{Fields, README_STORED_BYTES};
+use crate::visibility::{VisibilityInputs, audience_key};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectDocument {
@@ -68,7 +69,6 @@ impl ProjectDocument {
         }
         if let Some(readme) = &self.readme {
             doc.add_text(f.readme, readme);
-            doc.add_text(f.readme_stemmed, readme);
             doc.add_text(f.readme_text, truncate(readme, README_STORED_BYTES));
         }
         if let Some(language) = &self.language {
@@ -97,11 +97,15 @@ impl ProjectDocument {
         doc.add_text(f.html_url, &self.html_url);
         doc.add_u64(f.stars, self.stars);
         doc.add_u64(f.agora_stars, self.agora_stars);
-        doc.add_text(f.visibility, &self.visibility);
-        doc.add_u64(f.published, u64::from(self.published));
-        // 0 is never a catalog id: it stands for "no department".
-        doc.add_u64(f.department_id, self.department_id.unwrap_or(0));
-        doc.add_u64(f.removed, u64::from(self.removed));
+        doc.add_u64(
+            f.audience,
+            audience_key(VisibilityInputs {
+                visibility: &self.visibility,
+                published: self.published,
+                department_id: self.department_id,
+                removed: self.removed,
+            }),
+        );
         doc
     }
 }

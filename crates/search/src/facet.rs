@@ -200,17 +200,21 @@ impl SegmentCollector for FacetSegmentCollector {
         for (facet, column, counts) in self.columns {
             let mut values = Counts::new();
             if let Some(column) = column {
-                let mut value = String::new();
-                for (ord, count) in counts.into_iter().enumerate() {
-                    if count == 0 {
-                        continue;
+                // The counted ordinals, ascending, resolved in one pass over the dictionary
+                // (looking each one up alone decodes its dictionary block again every time).
+                let (ords, counted): (Vec<u64>, Vec<u64>) = counts
+                    .into_iter()
+                    .enumerate()
+                    .filter(|&(_, count)| count > 0)
+                    .map(|(ord, count)| (ord as u64, count))
+                    .unzip();
+                let mut counted = counted.into_iter();
+                // A dictionary read fails only on a corrupt segment; its values are then skipped.
+                let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |term| {
+                    if let (Some(count), Ok(value)) = (counted.next(), std::str::from_utf8(term)) {
+                        values.insert(value.to_owned(), count);
                     }
-                    value.clear();
-                    // A dictionary lookup fails only on a corrupt segment; its value is skipped.
-                    if column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
-                        values.insert(value.clone(), count);
-                    }
-                }
+                });
             }
             fruit.insert(facet, values);
         }

@@ -9,7 +9,7 @@ use tantivy::schema::Field;
 use crate::facet::FacetField;
 use crate::schema::Fields;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filters {
     /// Primary language, as the forge spells it (`Rust`, `C#`).
     pub language: Vec<String>,

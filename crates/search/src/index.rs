@@ -2,12 +2,14 @@
 //! the writer, and searching.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
 use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
 use crate::analyzer;
+use crate::cache::{self, Caches};
 use crate::document::ProjectDocument;
 use crate::error::SearchError;
 use crate::schema::{self, Fields, SCHEMA_VERSION};
@@ -37,6 +39,8 @@ pub struct SearchIndex {
     pub(crate) fields: Fields,
     ops: Sender<WriterOp>,
     dir: Option<PathBuf>,
+    /// Answers since the last commit (see `cache`); `None` when disabled.
+    pub(crate) caches: Option<Arc<Caches>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -135,7 +139,24 @@ impl SearchIndex {
             fields,
             ops,
             dir,
+            caches: Caches::new(cache::DEFAULT_ENTRIES),
         })
+    }
+
+    /// Keeps up to `entries` search and as many suggest answers between commits; 0 turns the
+    /// answer cache off. Applies to this handle and its clones made afterwards.
+    pub fn with_answer_cache(mut self, entries: usize) -> Self {
+        self.caches = Caches::new(entries);
+        self
+    }
+
+    /// A handle on the same index that never answers from the cache: what benches time when
+    /// they measure the engine itself.
+    pub fn uncached(&self) -> Self {
+        Self {
+            caches: None,
+            ..self.clone()
+        }
     }
 
     fn send(&self, op: WriterOp) -> Result<(), SearchError> {

@@ -6,6 +6,7 @@
 //! hits, counts and suggestions.
 
 pub mod analyzer;
+mod cache;
 pub mod document;
 pub mod error;
 pub mod facet;
@@ -22,6 +23,7 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
+pub use cache::DEFAULT_ENTRIES as DEFAULT_ANSWER_CACHE_ENTRIES;
 pub use document::ProjectDocument;
 pub use error::SearchError;
 pub use facet::{FacetCount, FacetField, Facets};

@@ -3,6 +3,7 @@
 //! requested order together with the total and the facet counts (see `facet`), and reading the
 //! hits back from stored fields with their snippets (see `snippet`).
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -25,7 +26,7 @@ pub const MAX_LIMIT: usize = 100;
 /// Deep paging costs as much as collecting every page before it; nobody reads page 500.
 pub const MAX_OFFSET: usize = 10_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SortOrder {
     /// Best match first; with no words typed, most starred first.
     #[default]
@@ -53,7 +54,7 @@ impl SortOrder {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SearchRequest {
     pub text: String,
     pub limit: usize,
@@ -129,9 +130,35 @@ impl SearchIndex {
                 "offset must be at most {MAX_OFFSET}"
             )));
         }
+        let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let key = SearchKey {
+            request: request.clone(),
+            audience,
+        };
+        let cache = self.caches.as_ref().map(|c| &c.search);
+        if let Some(answer) = cache.and_then(|c| c.get(&key, generation)) {
+            let mut results = SearchResults::clone(&answer);
+            results.took_ms = elapsed_ms(started);
+            return Ok(results);
+        }
+        let results = self.search_in(&searcher, request, audience, started)?;
+        if let Some(cache) = cache {
+            cache.insert(key, generation, Arc::new(results.clone()));
+        }
+        Ok(results)
+    }
+
+    /// `search` on this searcher, without the answer cache.
+    fn search_in(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+        audience: Audience,
+        started: Instant,
+    ) -> Result<SearchResults, SearchError> {
         let f = &self.fields;
         let text = ranking::text_query(f, &request.text);
-        let visibility = audience.filter(f);
         // The query with every filter but `except`'s own: the result set itself for `None`,
         // the base of a facet's counts otherwise (see `facet`).
         let scoped = |except: Option<FacetField>| -> Box<dyn Query> {
@@ -139,17 +166,12 @@ impl SearchIndex {
                 .as_ref()
                 .map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |q| q.box_clone());
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, matched)];
-            let filters = [
-                visibility.as_ref().map(|q| q.box_clone()),
-                request.filters.query(f, except),
-            ];
-            for filter in filters.into_iter().flatten() {
+            if let Some(filter) = request.filters.query(f, except) {
                 clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
             }
             Box::new(BooleanQuery::new(clauses))
         };
         let query = scoped(None);
-        let searcher = self.reader.searcher();
 
         // Facets without a chosen value are counted in the same pass as the hits; each one with
         // a chosen value needs its own pass without its own filter.
@@ -161,21 +183,24 @@ impl SearchIndex {
         let by_relevance = request.sort == SortOrder::Relevance && text.is_some();
         let (total, addresses, mut counts): (usize, Page, _) = match request.sort {
             _ if by_relevance => collect(
-                &searcher,
+                searcher,
+                audience,
                 &*query,
                 ranking::top_by_relevance(request.limit, request.offset),
                 facet_collector,
                 |top| top,
             )?,
             SortOrder::Relevance | SortOrder::Stars => collect(
-                &searcher,
+                searcher,
+                audience,
                 &*query,
                 page.order_by_fast_field::<u64>("stars", Order::Desc),
                 facet_collector,
                 unscored,
             )?,
             SortOrder::Recent => collect(
-                &searcher,
+                searcher,
+                audience,
                 &*query,
                 page.order_by((
                     (
@@ -191,7 +216,8 @@ impl SearchIndex {
                 unscored,
             )?,
             SortOrder::Activity => collect(
-                &searcher,
+                searcher,
+                audience,
                 &*query,
                 page.order_by((
                     (
@@ -208,7 +234,10 @@ impl SearchIndex {
             )?,
         };
         for facet in separate {
-            let own = searcher.search(&*scoped(Some(facet)), &FacetCollector::new(vec![facet]))?;
+            let own = searcher.search(
+                &*scoped(Some(facet)),
+                &audience.restrict(FacetCollector::new(vec![facet])),
+            )?;
             counts.extend(own);
         }
         let mut facets = Facets::default();
@@ -220,28 +249,40 @@ impl SearchIndex {
 
         let snippets = text
             .as_ref()
-            .map(|q| SnippetMaker::new(&searcher, &**q, f.description, f.readme))
+            .map(|q| SnippetMaker::new(searcher, &**q, f.description, f.readme))
             .transpose()?;
         let hits = addresses
             .into_iter()
-            .map(|(score, address)| read_hit(&searcher, f, address, score, snippets.as_ref()))
+            .map(|(score, address)| read_hit(searcher, f, address, score, snippets.as_ref()))
             .collect::<Result<_, _>>()?;
         Ok(SearchResults {
             hits,
             total,
             facets,
-            took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            took_ms: elapsed_ms(started),
         })
     }
+}
+
+/// What a search answer depends on besides the index: the request and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct SearchKey {
+    request: SearchRequest,
+    audience: Audience,
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A page of hits: score (0 when ordered by a field) and address.
 type Page = Vec<(f32, DocAddress)>;
 
-/// One pass over the matching documents: the total, a page by `top` (its keys turned into
-/// scores by `scores`) and the facet counts.
+/// One pass over the matching documents the audience may see: the total, a page by `top` (its
+/// keys turned into scores by `scores`) and the facet counts.
 fn collect<C, K>(
     searcher: &Searcher,
+    audience: Audience,
     query: &dyn Query,
     top: C,
     facets: FacetCollector,
@@ -251,7 +292,7 @@ where
     C: Collector<Fruit = Vec<(K, DocAddress)>>,
     K: 'static + Send + Sync,
 {
-    let (total, top, counts) = searcher.search(query, &(Count, top, facets))?;
+    let (total, top, counts) = searcher.search(query, &audience.restrict((Count, top, facets)))?;
     Ok((total, scores(top), counts))
 }
 

@@ -23,6 +23,7 @@ use crate::schema::Fields;
 
 /// Per-field weights of an exact word. A word in the name says far more about a project than one
 /// in its README; unstemmed prose weighs above its stemmed copy, so the stem only adds recall.
+/// (READMEs have no stemmed copy: see `schema::Fields::readme`.)
 const NAME: Score = 10.0;
 /// Below the name: `owner/name` repeats the name, and the owner alone is a weak topic signal.
 const FULL_NAME: Score = 2.0;
@@ -31,7 +32,6 @@ const TOPICS: Score = 2.5;
 const DESCRIPTION: Score = 1.0;
 const DESCRIPTION_STEMMED: Score = 0.4;
 const README: Score = 0.3;
-const README_STEMMED: Score = 0.1;
 /// The last word as a prefix of a name word: below an exact name word, above title and topics.
 const NAME_PREFIX: Score = 5.0;
 /// A typo match scores a constant (tantivy's fuzzy query cannot rank by distance), kept below
@@ -143,7 +143,6 @@ fn part_query(f: &Fields, part: &str, prefix: bool) -> Box<dyn Query> {
         (f.description, part, DESCRIPTION),
         (f.description_stemmed, &stemmed, DESCRIPTION_STEMMED),
         (f.readme, part, README),
-        (f.readme_stemmed, &stemmed, README_STEMMED),
     ]
     .into_iter()
     .map(|(field, text, weight)| (Occur::Should, boosted(term_freqs(field, text), weight)))

@@ -13,7 +13,9 @@ use crate::analyzer::{ENGLISH_ANALYZER, PREFIX_ANALYZER, WORDS_ANALYZER};
 /// 3: filters and facets (FAST filter keys, raw `topic`, license, maturity, forge, contributing
 ///    guide), `activity_score` and `pushed_at` sort keys, `title_prefix` for suggestions, and the
 ///    stored `readme_text` for snippets.
-pub const SCHEMA_VERSION: u32 = 3;
+/// 4: visibility as one FAST `audience` key read by the collectors (no filter query to build and
+///    intersect per request); no stemmed README copy; no positions (nothing matches phrases).
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The README is stored (for snippets) only up to this many bytes: READMEs run from a few lines
 /// to hundreds of kilobytes of generated tables, and the doc store is read whole for every hit.
@@ -27,9 +29,9 @@ pub const README_STORED_BYTES: usize = 32 * 1024;
 pub struct Fields {
     /// Catalog id: the key for upserts (INDEXED, to delete by it), FAST for cheap lookups.
     pub id: Field,
-    /// `agora_words` (identifier parts + the whole identifier), with positions for phrase and
-    /// snippet work; stored to answer without a database round trip. Never stemmed, never
-    /// stop-worded: a name is a name.
+    /// `agora_words` (identifier parts + the whole identifier), frequencies for BM25 (no
+    /// positions: no query matches phrases, and snippets re-tokenise the stored text); stored to
+    /// answer without a database round trip. Never stemmed, never stop-worded: a name is a name.
     pub name: Field,
     /// `agora_prefix`, terms only (no positions: prefixes are never matched as phrases), not
     /// stored: the search-as-you-type path for the last word typed.
@@ -56,14 +58,15 @@ pub struct Fields {
     /// exact filter beside the analysed `topics` (`machine-learning` must not also match
     /// `machine`).
     pub topic: Field,
-    /// Long text, `agora_words`, searched, with positions for phrase work. Not stored:
-    /// `readme_text` holds the stored (capped) copy.
+    /// Long text, `agora_words`, searched, frequencies only (positions would double the
+    /// postings of the biggest field for no query that uses them). Not stored: `readme_text`
+    /// holds the stored (capped) copy. No stemmed copy either: READMEs are most of the text
+    /// indexed, a stemmed second copy doubled the indexing time and every word's query cost,
+    /// and the weakest signal of all (a README word's inflection) did not earn that.
     pub readme: Field,
     /// The first `README_STORED_BYTES` of the README, stored only (never indexed): the text
     /// snippets are cut from, highlighted with the terms matched in `readme`.
     pub readme_text: Field,
-    /// The README stemmed (`agora_english`), not stored, the weakest signal of all.
-    pub readme_stemmed: Field,
     /// Exact-match filters (STRING: one untokenised term), stored for display, FAST for facet
     /// counts (a FAST text field keeps the raw value in a columnar dictionary).
     pub language: Field,
@@ -88,11 +91,11 @@ pub struct Fields {
     pub activity_score: Field,
     /// Last push, unix seconds: the `recent` sort (FAST; projects without one sort last).
     pub pushed_at: Field,
-    /// Visibility inputs (see `visibility`): INDEXED so the filter is a term query.
-    pub visibility: Field,
-    pub published: Field,
-    pub department_id: Field,
-    pub removed: Field,
+    /// Who may see the project (see `visibility::audience_key`): 0 for every member, a
+    /// department id for an unpublished private project of that department, a reserved value
+    /// for one that only admins see, another for a removed one. FAST, because the collectors
+    /// read it beside each match instead of intersecting a filter query built per request.
+    pub audience: Field,
 }
 
 fn text(analyzer: &str, record: IndexRecordOption, stored: bool) -> TextOptions {
@@ -108,32 +111,26 @@ fn text(analyzer: &str, record: IndexRecordOption, stored: bool) -> TextOptions 
 }
 
 pub fn build() -> (Schema, Fields) {
-    use IndexRecordOption::{WithFreqs, WithFreqsAndPositions};
+    use IndexRecordOption::WithFreqs;
     let mut builder = Schema::builder();
     let fields = Fields {
         id: builder.add_u64_field("id", INDEXED | STORED | FAST),
-        name: builder.add_text_field("name", text(WORDS_ANALYZER, WithFreqsAndPositions, true)),
+        name: builder.add_text_field("name", text(WORDS_ANALYZER, WithFreqs, true)),
         name_prefix: builder.add_text_field("name_prefix", text(PREFIX_ANALYZER, WithFreqs, false)),
         name_exact: builder.add_text_field("name_exact", STRING),
         full_name: builder.add_text_field("full_name", text(WORDS_ANALYZER, WithFreqs, true)),
-        title: builder.add_text_field("title", text(WORDS_ANALYZER, WithFreqsAndPositions, true)),
+        title: builder.add_text_field("title", text(WORDS_ANALYZER, WithFreqs, true)),
         title_prefix: builder
             .add_text_field("title_prefix", text(PREFIX_ANALYZER, WithFreqs, false)),
-        description: builder.add_text_field(
-            "description",
-            text(WORDS_ANALYZER, WithFreqsAndPositions, true),
-        ),
+        description: builder.add_text_field("description", text(WORDS_ANALYZER, WithFreqs, true)),
         description_stemmed: builder.add_text_field(
             "description_stemmed",
             text(ENGLISH_ANALYZER, WithFreqs, false),
         ),
         topics: builder.add_text_field("topics", text(WORDS_ANALYZER, WithFreqs, true)),
         topic: builder.add_text_field("topic", STRING | FAST),
-        readme: builder
-            .add_text_field("readme", text(WORDS_ANALYZER, WithFreqsAndPositions, false)),
+        readme: builder.add_text_field("readme", text(WORDS_ANALYZER, WithFreqs, false)),
         readme_text: builder.add_text_field("readme_text", STORED),
-        readme_stemmed: builder
-            .add_text_field("readme_stemmed", text(ENGLISH_ANALYZER, WithFreqs, false)),
         language: builder.add_text_field("language", STRING | STORED | FAST),
         department: builder.add_text_field("department", STRING | STORED | FAST),
         license: builder.add_text_field("license", STRING | STORED | FAST),
@@ -146,10 +143,7 @@ pub fn build() -> (Schema, Fields) {
         agora_stars: builder.add_u64_field("agora_stars", FAST | STORED),
         activity_score: builder.add_u64_field("activity_score", FAST | STORED),
         pushed_at: builder.add_i64_field("pushed_at", FAST | STORED),
-        visibility: builder.add_text_field("visibility", STRING),
-        published: builder.add_u64_field("published", INDEXED),
-        department_id: builder.add_u64_field("department_id", INDEXED),
-        removed: builder.add_u64_field("removed", INDEXED),
+        audience: builder.add_u64_field("audience", FAST),
     };
     (builder.build(), fields)
 }
@@ -171,7 +165,6 @@ impl Fields {
             topic: f("topic")?,
             readme: f("readme")?,
             readme_text: f("readme_text")?,
-            readme_stemmed: f("readme_stemmed")?,
             language: f("language")?,
             department: f("department")?,
             license: f("license")?,
@@ -184,10 +177,7 @@ impl Fields {
             agora_stars: f("agora_stars")?,
             activity_score: f("activity_score")?,
             pushed_at: f("pushed_at")?,
-            visibility: f("visibility")?,
-            published: f("published")?,
-            department_id: f("department_id")?,
-            removed: f("removed")?,
+            audience: f("audience")?,
         })
     }
 }

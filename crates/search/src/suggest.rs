@@ -4,6 +4,8 @@
 //! `title_prefix`. Descriptions and READMEs are not consulted, which keeps this cheap enough for
 //! every keystroke. The caller's visibility filter applies as for `search`.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::schema::{IndexRecordOption, Value};
@@ -44,16 +46,19 @@ impl SearchIndex {
         let Some(matched) = suggest_query(f, text) else {
             return Ok(Vec::new());
         };
-        let query: Box<dyn Query> = match audience.filter(f) {
-            None => matched,
-            Some(filter) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, matched),
-                (Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))),
-            ])),
-        };
         let searcher = self.reader.searcher();
-        let top = searcher.search(&*query, &ranking::top_by_relevance(MAX_SUGGESTIONS, 0))?;
-        top.into_iter()
+        let generation = searcher.generation().generation_id();
+        let key = (text.to_owned(), audience);
+        let cache = self.caches.as_ref().map(|c| &c.suggest);
+        if let Some(answer) = cache.and_then(|c| c.get(&key, generation)) {
+            return Ok(Vec::clone(&answer));
+        }
+        let top = searcher.search(
+            &*matched,
+            &audience.restrict(ranking::top_by_relevance(MAX_SUGGESTIONS, 0)),
+        )?;
+        let suggestions: Vec<Suggestion> = top
+            .into_iter()
             .map(|(_, address)| {
                 let doc: TantivyDocument = searcher.doc(address)?;
                 let text = |field| {
@@ -68,7 +73,11 @@ impl SearchIndex {
                     full_name: text(f.full_name).unwrap_or_default(),
                 })
             })
-            .collect()
+            .collect::<Result<_, SearchError>>()?;
+        if let Some(cache) = cache {
+            cache.insert(key, generation, Arc::new(suggestions.clone()));
+        }
+        Ok(suggestions)
     }
 }
 

@@ -1,14 +1,17 @@
-//! The catalog's visibility rule (see agora_catalog::viewer), as an index filter, so that hits,
-//! totals and facet counts only ever include what the caller may see.
+//! The catalog's visibility rule (see agora_catalog::viewer) inside the index, so that hits,
+//! totals, facet counts and suggestions only ever include what the caller may see.
+//!
+//! The rule's inputs are folded into one FAST number per document when it is indexed (its
+//! "audience key"), and every collector reads that number beside each match and drops what the
+//! caller may not see. That replaces a filter query (published OR public OR internal OR own
+//! department, AND NOT removed) that had to be built, and its posting lists unioned and
+//! intersected with the text query, on every request: over most of the index that union cost more
+//! than the rest of an empty-query search.
 
-use tantivy::Term;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
-
-use crate::schema::Fields;
+use tantivy::collector::{Collector, FilterCollector};
 
 /// Whose search this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Audience {
     /// Admins and maintenance: everything, removed repositories included.
     Everything,
@@ -16,37 +19,118 @@ pub enum Audience {
     Member { department_id: Option<u64> },
 }
 
-fn term(field: tantivy::schema::Field, value: u64) -> Box<dyn Query> {
-    Box::new(TermQuery::new(
-        Term::from_field_u64(field, value),
-        IndexRecordOption::Basic,
-    ))
+/// The audience key of a project every member may see.
+const EVERY_MEMBER: u64 = 0;
+/// An unpublished private project without a department: only admins see it.
+const ADMINS_ONLY: u64 = u64::MAX - 1;
+/// Gone from its forge: only admins (and maintenance) see it.
+const REMOVED: u64 = u64::MAX;
+
+/// The inputs of the visibility rule for one project.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VisibilityInputs<'a> {
+    pub visibility: &'a str,
+    pub published: bool,
+    pub department_id: Option<u64>,
+    pub removed: bool,
 }
 
-fn text_term(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(
-        Term::from_field_text(field, value),
-        IndexRecordOption::Basic,
-    ))
+/// Folds the rule's inputs into the key stored in the `audience` field: `EVERY_MEMBER` when the
+/// project is published, public or internal; else its department's id (members of that
+/// department see it); else `ADMINS_ONLY`. Removed projects are `REMOVED` whatever else holds.
+pub(crate) fn audience_key(inputs: VisibilityInputs<'_>) -> u64 {
+    if inputs.removed {
+        return REMOVED;
+    }
+    if inputs.published || matches!(inputs.visibility, "public" | "internal") {
+        return EVERY_MEMBER;
+    }
+    match inputs.department_id {
+        // Ids are positive; the two reserved keys are far beyond any real department.
+        Some(id) if id != EVERY_MEMBER && id < ADMINS_ONLY => id,
+        _ => ADMINS_ONLY,
+    }
 }
 
 impl Audience {
-    /// The filter to AND with the user's query, or `None` when nothing is hidden.
-    pub(crate) fn filter(&self, f: &Fields) -> Option<Box<dyn Query>> {
-        let Audience::Member { department_id } = *self else {
-            return None;
-        };
-        let mut allowed: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Should, term(f.published, 1)),
-            (Occur::Should, text_term(f.visibility, "public")),
-            (Occur::Should, text_term(f.visibility, "internal")),
-        ];
-        if let Some(department_id) = department_id.filter(|id| *id != 0) {
-            allowed.push((Occur::Should, term(f.department_id, department_id)));
+    /// Whether a document with this audience key is visible to this caller.
+    pub(crate) fn admits(self, key: u64) -> bool {
+        match self {
+            Audience::Everything => true,
+            Audience::Member { department_id } => {
+                key == EVERY_MEMBER || department_id.is_some_and(|d| d != EVERY_MEMBER && d == key)
+            }
         }
-        Some(Box::new(BooleanQuery::new(vec![
-            (Occur::Must, Box::new(BooleanQuery::new(allowed))),
-            (Occur::MustNot, term(f.removed, 1)),
-        ])))
+    }
+
+    /// `collector`, seeing only the documents this caller may see.
+    pub(crate) fn restrict<C>(
+        self,
+        collector: C,
+    ) -> FilterCollector<C, impl Fn(u64) -> bool + Clone + Send + Sync + 'static, u64>
+    where
+        C: Collector + Send + Sync,
+    {
+        FilterCollector::new(
+            "audience".to_owned(),
+            move |key: u64| self.admits(key),
+            collector,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(visibility: &str, published: bool, department_id: Option<u64>, removed: bool) -> u64 {
+        audience_key(VisibilityInputs {
+            visibility,
+            published,
+            department_id,
+            removed,
+        })
+    }
+
+    #[test]
+    fn audience_keys_follow_the_visibility_rule() {
+        let finance = Audience::Member {
+            department_id: Some(2),
+        };
+        let legal = Audience::Member {
+            department_id: Some(3),
+        };
+        let nobody = Audience::Member {
+            department_id: None,
+        };
+        for everyone in [
+            key("public", false, Some(2), false),
+            key("internal", false, None, false),
+            key("private", true, Some(2), false),
+        ] {
+            assert!(finance.admits(everyone) && legal.admits(everyone) && nobody.admits(everyone));
+        }
+        let finance_private = key("private", false, Some(2), false);
+        assert!(finance.admits(finance_private));
+        assert!(!legal.admits(finance_private));
+        assert!(!nobody.admits(finance_private));
+        assert!(Audience::Everything.admits(finance_private));
+
+        let orphan_private = key("private", false, None, false);
+        assert!(!finance.admits(orphan_private) && !nobody.admits(orphan_private));
+        assert!(Audience::Everything.admits(orphan_private));
+
+        let removed = key("public", true, Some(2), true);
+        assert!(!finance.admits(removed) && !nobody.admits(removed));
+        assert!(Audience::Everything.admits(removed));
+    }
+
+    #[test]
+    fn department_zero_is_no_department() {
+        let zero = Audience::Member {
+            department_id: Some(0),
+        };
+        assert!(!zero.admits(key("private", false, None, false)));
+        assert!(!zero.admits(key("private", false, Some(0), false)));
     }
 }

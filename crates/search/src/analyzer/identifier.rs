@@ -13,38 +13,59 @@ fn is_joiner(c: char) -> bool {
 
 /// The identifiers in `text`, each as the byte ranges of its parts, in order.
 pub(crate) fn identifiers(text: &str) -> Vec<Vec<(usize, usize)>> {
+    let mut scanner = Scanner { text, offset: 0 };
     let mut identifiers = Vec::new();
     let mut parts = Vec::new();
-    // The part being read: its start and the last character seen in it.
-    let mut part: Option<(usize, char)> = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((offset, c)) = chars.next() {
-        if c.is_alphanumeric() {
-            let next = chars.peek().map(|&(_, n)| n);
-            match part {
-                Some((start, previous)) if case_boundary(previous, c, next) => {
-                    parts.push((start, offset));
-                    part = Some((offset, c));
-                }
-                Some((start, _)) => part = Some((start, c)),
-                None => part = Some((offset, c)),
-            }
-            continue;
-        }
-        if let Some((start, _)) = part.take() {
-            parts.push((start, offset));
-        }
-        if !is_joiner(c) && !parts.is_empty() {
-            identifiers.push(std::mem::take(&mut parts));
-        }
-    }
-    if let Some((start, _)) = part {
-        parts.push((start, text.len()));
-    }
-    if !parts.is_empty() {
-        identifiers.push(parts);
+    while scanner.next_identifier(&mut parts) {
+        identifiers.push(parts.clone());
     }
     identifiers
+}
+
+/// Reads `text` one identifier at a time, without allocating: indexing tokenises every README
+/// and snippets re-tokenise the stored ones on every search, so this loop is hot.
+struct Scanner<'a> {
+    text: &'a str,
+    /// Byte offset of the first character not read yet.
+    offset: usize,
+}
+
+impl Scanner<'_> {
+    /// Replaces `parts` with the byte ranges of the next identifier's parts; false at the end.
+    fn next_identifier(&mut self, parts: &mut Vec<(usize, usize)>) -> bool {
+        parts.clear();
+        // The part being read: its start and the last character seen in it.
+        let mut part: Option<(usize, char)> = None;
+        let rest = self.text.get(self.offset..).unwrap_or_default();
+        let mut chars = rest.char_indices().peekable();
+        while let Some((relative, c)) = chars.next() {
+            let offset = self.offset + relative;
+            if c.is_alphanumeric() {
+                let next = chars.peek().map(|&(_, n)| n);
+                match part {
+                    Some((start, previous)) if case_boundary(previous, c, next) => {
+                        parts.push((start, offset));
+                        part = Some((offset, c));
+                    }
+                    Some((start, _)) => part = Some((start, c)),
+                    None => part = Some((offset, c)),
+                }
+                continue;
+            }
+            if let Some((start, _)) = part.take() {
+                parts.push((start, offset));
+            }
+            if !is_joiner(c) && !parts.is_empty() {
+                self.offset = offset + c.len_utf8();
+                return true;
+            }
+        }
+        if let Some((start, _)) = part {
+            parts.push((start, self.text.len()));
+        }
+        self.offset = self.text.len();
+        !parts.is_empty()
+    }
 }
 
 /// Whether a new part starts at `c`: `vaxRecords` (lower or digit, then upper) and `HTTPServer`
@@ -65,56 +86,69 @@ fn case_boundary(previous: char, c: char, next: Option<char>) -> bool {
 #[derive(Clone, Default)]
 pub struct IdentifierTokenizer;
 
-pub struct IdentifierTokenStream {
-    tokens: std::vec::IntoIter<Token>,
+/// Streams the tokens of one text, reusing one token (and its text buffer) for all of them.
+pub struct IdentifierTokenStream<'a> {
+    scanner: Scanner<'a>,
+    /// The parts of the identifier being emitted, and how many of them were emitted.
+    parts: Vec<(usize, usize)>,
+    emitted: usize,
+    /// Position of the next part.
+    position: usize,
     current: Token,
 }
 
 impl Tokenizer for IdentifierTokenizer {
-    type TokenStream<'a> = IdentifierTokenStream;
+    type TokenStream<'a> = IdentifierTokenStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> IdentifierTokenStream {
-        let mut tokens = Vec::new();
-        let mut position = 0;
-        for parts in identifiers(text) {
-            if parts.len() > 1
-                && let (Some(&(from, _)), Some(&(_, to))) = (parts.first(), parts.last())
-            {
-                tokens.push(Token {
-                    offset_from: from,
-                    offset_to: to,
-                    position,
-                    text: parts.iter().map(|&(a, b)| &text[a..b]).collect(),
-                    position_length: parts.len(),
-                });
-            }
-            for (from, to) in parts {
-                tokens.push(Token {
-                    offset_from: from,
-                    offset_to: to,
-                    position,
-                    text: text[from..to].to_owned(),
-                    position_length: 1,
-                });
-                position += 1;
-            }
-        }
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> IdentifierTokenStream<'a> {
         IdentifierTokenStream {
-            tokens: tokens.into_iter(),
+            scanner: Scanner { text, offset: 0 },
+            parts: Vec::new(),
+            emitted: 0,
+            position: 0,
             current: Token::default(),
         }
     }
 }
 
-impl TokenStream for IdentifierTokenStream {
+impl IdentifierTokenStream<'_> {
+    fn set(&mut self, from: usize, to: usize, position: usize, position_length: usize) {
+        let token = &mut self.current;
+        token.offset_from = from;
+        token.offset_to = to;
+        token.position = position;
+        token.position_length = position_length;
+        token.text.clear();
+    }
+}
+
+impl TokenStream for IdentifierTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        match self.tokens.next() {
-            Some(token) => {
-                self.current = token;
-                true
-            }
-            None => false,
+        if let Some(&(from, to)) = self.parts.get(self.emitted) {
+            let position = self.position;
+            self.set(from, to, position, 1);
+            let text = self.scanner.text.get(from..to).unwrap_or_default();
+            self.current.text.push_str(text);
+            self.emitted += 1;
+            self.position += 1;
+            return true;
         }
+        if !self.scanner.next_identifier(&mut self.parts) {
+            return false;
+        }
+        self.emitted = 0;
+        if let (true, Some(&(from, _)), Some(&(_, to))) =
+            (self.parts.len() > 1, self.parts.first(), self.parts.last())
+        {
+            let (position, count) = (self.position, self.parts.len());
+            self.set(from, to, position, count);
+            for &(a, b) in &self.parts {
+                let part = self.scanner.text.get(a..b).unwrap_or_default();
+                self.current.text.push_str(part);
+            }
+            return true;
+        }
+        self.advance()
     }
 
     fn token(&self) -> &Token {
