@@ -4,7 +4,7 @@ use actix_web::body::to_bytes;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test;
-use agora_api::{AppState, Identity, TokenKeys, TokenSubject};
+use agora_api::{AppState, Identity, Metrics, TokenKeys, TokenSubject};
 use agora_catalog::model::Role;
 use agora_catalog::secret_box::SecretBox;
 use agora_catalog::testing::TestDatabase;
@@ -24,6 +24,8 @@ pub struct TestApp {
     pub keys: TokenKeys,
     /// Local mode unless a test says otherwise (`with_identity`).
     pub identity: Identity,
+    /// One for the test's lifetime, so counts add up across calls.
+    pub metrics: Metrics,
 }
 
 pub struct Reply {
@@ -97,6 +99,7 @@ impl TestApp {
             indexer,
             keys: TokenKeys::from_secret(SECRET).unwrap(),
             identity: Identity::local(SECRET, None).unwrap(),
+            metrics: Metrics::new(None).unwrap(),
         }
     }
 
@@ -113,6 +116,7 @@ impl TestApp {
             tokens: self.keys.clone(),
             identity: self.identity.clone(),
             syncs: self.syncs.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 

@@ -1,8 +1,9 @@
 //! `oidc` mode against a real (local) OpenID provider: a wiremock server serving the discovery
 //! document, the key set and the token endpoint, with keys generated here. Forged and stale
 //! tokens are 401 problems; RS256 and ES256 tokens are accepted; a rotated key set is picked up
-//! by the automatic refresh; claims map to department and role; the authorization-code + PKCE
-//! login ends in an Agora session.
+//! by the automatic refresh, and a retired key stops working once the cached key set is older
+//! than its maximum age; claims map to department and role; provider users and local users
+//! never share a subject; the authorization-code + PKCE login ends in an Agora session.
 
 use std::sync::OnceLock;
 
@@ -280,15 +281,17 @@ async fn oidc_forged_stale_and_foreign_tokens_are_refused(db: TestDatabase) {
         "{problem}"
     );
     assert_eq!(provider.jwks_fetches().await, 2);
-    // Another one right after: refused without hammering the provider.
-    stranger.kid = "also-not-published".to_owned();
-    let reply = app
-        .get(
-            "/api/v1/me/stars",
-            Some(&sign(&stranger, &provider.claims("ana", json!({})))),
-        )
-        .await;
-    reply.problem(401);
+    // A flood of others right after: refused without hammering the provider.
+    for i in 0..20 {
+        stranger.kid = format!("also-not-published-{i}");
+        let reply = app
+            .get(
+                "/api/v1/me/stars",
+                Some(&sign(&stranger, &provider.claims("ana", json!({})))),
+            )
+            .await;
+        reply.problem(401);
+    }
     assert_eq!(provider.jwks_fetches().await, 2);
 
     // Agora's own tokens still work in oidc mode.
@@ -352,8 +355,13 @@ async fn oidc_rotated_keys_are_picked_up_by_the_automatic_refresh(db: TestDataba
 }
 e2e_test!(oidc_rotated_keys_are_picked_up_by_the_automatic_refresh);
 
-async fn user_of(app: &TestApp, subject: &str) -> (agora_catalog::model::User, Option<String>) {
-    let subject = subject.to_owned();
+/// The catalog's record of the provider's user `sub`, with their department's slug.
+async fn user_of(
+    app: &TestApp,
+    provider: &Provider,
+    sub: &str,
+) -> (agora_catalog::model::User, Option<String>) {
+    let subject = agora_catalog::users::provider_subject(&provider.issuer, sub);
     app.indexer
         .catalog
         .read(move |conn| {
@@ -395,11 +403,11 @@ async fn oidc_claims_map_to_department_and_role(db: TestDatabase) {
     for (sub, extra, department, role) in cases {
         let token = sign(&keys.rsa, &provider.claims(sub, extra));
         assert_eq!(app.get("/api/v1/me/stars", Some(&token)).await.status, 200);
-        let (user, slug) = user_of(&app, sub).await;
+        let (user, slug) = user_of(&app, &provider, sub).await;
         assert_eq!(slug.as_deref(), department, "{sub}");
         assert_eq!(user.role(), role, "{sub}");
     }
-    let (emma, _) = user_of(&app, "u-emp").await;
+    let (emma, _) = user_of(&app, &provider, "u-emp").await;
     assert_eq!(emma.display_name, "Emma");
     assert_eq!(emma.email.as_deref(), Some("emma@example.com"));
 
@@ -412,7 +420,7 @@ async fn oidc_claims_map_to_department_and_role(db: TestDatabase) {
         &provider.claims("u-grouped", json!({"department": "ignored", "groups": ["staff", "dept:Data Platform", "dept:other"]})),
     );
     assert_eq!(app.get("/api/v1/me/stars", Some(&token)).await.status, 200);
-    let (user, slug) = user_of(&app, "u-grouped").await;
+    let (user, slug) = user_of(&app, &provider, "u-grouped").await;
     assert_eq!(slug.as_deref(), Some("data-platform"));
     assert_eq!(user.role(), Role::Employee);
 
@@ -425,7 +433,7 @@ async fn oidc_claims_map_to_department_and_role(db: TestDatabase) {
         ),
     );
     assert_eq!(app.get("/api/v1/me/stars", Some(&token)).await.status, 200);
-    let (user, slug) = user_of(&app, "u-grouped").await;
+    let (user, slug) = user_of(&app, &provider, "u-grouped").await;
     assert_eq!(
         (slug.as_deref(), user.role()),
         (Some("finance"), Role::Admin)
@@ -572,7 +580,7 @@ async fn oidc_code_flow_with_pkce_ends_in_a_session(db: TestDatabase) {
     )
     .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    let (user, slug) = user_of(&app, "oidc-ana").await;
+    let (user, slug) = user_of(&app, &provider, "oidc-ana").await;
     assert_eq!(
         (user.display_name.as_str(), slug.as_deref()),
         ("Ana", Some("finance"))
@@ -664,3 +672,145 @@ async fn oidc_callback_refuses_wrong_state_and_wrong_nonce(db: TestDatabase) {
     );
 }
 e2e_test!(oidc_callback_refuses_wrong_state_and_wrong_nonce);
+
+async fn oidc_keys_older_than_their_max_age_are_fetched_again(db: TestDatabase) {
+    let keys = keys();
+    let provider = Provider::start(&[&keys.rsa]).await;
+    let mut config = provider.config();
+    config.jwks_max_age = std::time::Duration::from_secs(2);
+    // Short, so the expiry refreshes below are allowed; long enough that the unknown key right
+    // after a refresh does not cause a second one.
+    config.jwks_refresh_interval = std::time::Duration::from_millis(500);
+    let app = TestApp::empty(db).with_identity(provider.identity(config));
+    let old = sign(&keys.rsa, &provider.claims("ana", json!({})));
+    assert_eq!(app.get("/api/v1/me/stars", Some(&old)).await.status, 200);
+
+    // The provider retires the key. Its tokens name a key the cache knows, so nothing asks for
+    // a refresh: while the cache is young the key still works, without another fetch ...
+    provider.publish(&[&keys.rotated_rsa]).await;
+    assert_eq!(app.get("/api/v1/me/stars", Some(&old)).await.status, 200);
+    assert_eq!(provider.jwks_fetches().await, 0);
+    // ... and once the cache is older than its maximum age, the key set is read again and the
+    // retired key is refused.
+    tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
+    let problem = app.get("/api/v1/me/stars", Some(&old)).await.problem(401);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("unknown key"),
+        "{problem}"
+    );
+    assert_eq!(provider.jwks_fetches().await, 1);
+    let new = sign(&keys.rotated_rsa, &provider.claims("ana", json!({})));
+    assert_eq!(app.get("/api/v1/me/stars", Some(&new)).await.status, 200);
+    assert_eq!(provider.jwks_fetches().await, 1);
+
+    // A provider that is down when the cache expires does not lock everyone out: the refresh is
+    // tried, and the keys Agora has keep serving.
+    provider.server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&provider.server)
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
+    let reply = app.get("/api/v1/me/stars", Some(&new)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let tried = provider.server.received_requests().await.unwrap();
+    assert!(
+        tried
+            .iter()
+            .any(|r| r.url.path() == "/.well-known/openid-configuration"),
+        "no refresh was tried"
+    );
+}
+e2e_test!(oidc_keys_older_than_their_max_age_are_fetched_again);
+
+async fn provider_and_local_users_with_the_same_sub_are_different_people(db: TestDatabase) {
+    let keys = keys();
+    let provider = Provider::start(&[&keys.rsa]).await;
+    let app = TestApp::with_demo(db)
+        .await
+        .with_identity(provider.identity(provider.config()));
+    let id = app.project_id("finance/abacus-ledger").await;
+    let star = format!("/api/v1/projects/{id}/star");
+
+    // The provider's `ana` (an admin there) stars a project.
+    let remote = sign(
+        &keys.rsa,
+        &provider.claims("ana", json!({"groups": ["agora-admins"]})),
+    );
+    let reply = app
+        .call(
+            TestRequest::put()
+                .uri(&star)
+                .insert_header(("authorization", format!("Bearer {remote}"))),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+
+    // A local token for `ana` is another person: not her stars, not her admin role.
+    let local = app.token("ana", None, Role::Employee);
+    let mine = app.get("/api/v1/me/stars", Some(&local)).await.json();
+    assert_eq!(mine["stars"].as_array().map(Vec::len), Some(0), "{mine}");
+    app.get("/api/v1/admin/users", Some(&local))
+        .await
+        .problem(403);
+    let (remote_user, _) = user_of(&app, &provider, "ana").await;
+    let users = app
+        .get("/api/v1/admin/users?q=ana", Some(&remote))
+        .await
+        .json();
+    let listed: Vec<(&str, &str)> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["subject"].as_str().unwrap(),
+                u["source"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [("ana", "local"), (remote_user.subject.as_str(), "oidc")]
+    );
+
+    // Nor can a local token name itself into the provider's namespace.
+    let impostor = app.token(&remote_user.subject, None, Role::Admin);
+    let problem = app
+        .get("/api/v1/me/stars", Some(&impostor))
+        .await
+        .problem(401);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("subject"),
+        "{problem}"
+    );
+
+    // The provider owns its users' role: an admin cannot change it here (but can deactivate).
+    let root = app.token("root", None, Role::Admin);
+    let reply = app
+        .call(
+            TestRequest::patch()
+                .uri(&format!("/api/v1/admin/users/{}", remote_user.id))
+                .insert_header(("authorization", format!("Bearer {root}")))
+                .set_json(json!({"role": "employee"})),
+        )
+        .await;
+    reply.problem(409);
+    let reply = app
+        .call(
+            TestRequest::post()
+                .uri(&format!(
+                    "/api/v1/admin/users/{}/deactivate",
+                    remote_user.id
+                ))
+                .insert_header(("authorization", format!("Bearer {root}"))),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    app.get("/api/v1/me/stars", Some(&remote))
+        .await
+        .problem(401);
+    // The local `ana` is untouched by it.
+    assert_eq!(app.get("/api/v1/me/stars", Some(&local)).await.status, 200);
+}
+e2e_test!(provider_and_local_users_with_the_same_sub_are_different_people);

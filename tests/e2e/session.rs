@@ -337,3 +337,110 @@ async fn logout_clears_the_session_cookie(db: TestDatabase) {
     assert!(reply.cookie_line("agora_csrf").contains("Max-Age=0"));
 }
 e2e_test!(logout_clears_the_session_cookie);
+
+async fn any_cookie_authenticated_form_post_accepts_the_csrf_form_field(db: TestDatabase) {
+    let app = TestApp::with_demo(db).await;
+    let id = app.project_id("finance/abacus-ledger").await;
+    let star = format!("/api/v1/projects/{id}/star");
+    let admin_token = app.token("root", None, Role::Admin);
+    let (_, admin) = log_in(&app, &admin_token).await;
+
+    // A plain HTML form cannot set a header: the token comes as the `csrf_token` field.
+    let reply = send(
+        &app,
+        admin
+            .request(Method::PUT, &star)
+            .set_form([("csrf_token", admin.csrf.as_str())]),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["starred"], true);
+
+    // A form that carries someone else's token, or none, or comes from another site: refused.
+    let (_, other) = log_in(&app, &admin_token).await;
+    let refused = [
+        admin
+            .request(Method::DELETE, &star)
+            .set_form([("csrf_token", other.csrf.as_str())]),
+        admin
+            .request(Method::DELETE, &star)
+            .set_form([("comment", "no token here")]),
+        admin
+            .request(Method::DELETE, &star)
+            .insert_header(("origin", "https://evil.example"))
+            .set_form([("csrf_token", admin.csrf.as_str())]),
+    ];
+    for request in refused {
+        send(&app, request).await.assert_problem(403);
+    }
+    let mine = send(&app, admin.request(Method::GET, "/api/v1/me/stars")).await;
+    assert_eq!(mine.json()["stars"].as_array().map(Vec::len), Some(1));
+
+    // The same on a POST action of the admin API.
+    let ana = app.token("ana", None, Role::Employee);
+    assert_eq!(app.get("/api/v1/me/stars", Some(&ana)).await.status, 200);
+    let users = app
+        .get("/api/v1/admin/users?q=ana", Some(&admin_token))
+        .await
+        .json();
+    let ana_id = users["users"][0]["id"].as_i64().unwrap();
+    let deactivate = format!("/api/v1/admin/users/{ana_id}/deactivate");
+    send(
+        &app,
+        admin
+            .request(Method::POST, &deactivate)
+            .set_form([("csrf_token", "forged")]),
+    )
+    .await
+    .assert_problem(403);
+    let reply = send(
+        &app,
+        admin
+            .request(Method::POST, &deactivate)
+            .set_form([("csrf_token", admin.csrf.as_str())]),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["active"], false);
+}
+e2e_test!(any_cookie_authenticated_form_post_accepts_the_csrf_form_field);
+
+async fn a_deactivated_users_session_stops_working(db: TestDatabase) {
+    let app = TestApp::empty(db);
+    let admin = app.token("root", None, Role::Admin);
+    let token = app.token("ana", None, Role::Employee);
+    let (_, browser) = log_in(&app, &token).await;
+    let users = app
+        .get("/api/v1/admin/users?q=ana", Some(&admin))
+        .await
+        .json();
+    let ana_id = users["users"][0]["id"].as_i64().unwrap();
+    let reply = app
+        .call(
+            TestRequest::post()
+                .uri(&format!("/api/v1/admin/users/{ana_id}/deactivate"))
+                .insert_header(("authorization", format!("Bearer {admin}"))),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+
+    // The session she holds is refused from the next request on ...
+    let problem = send(&app, browser.request(Method::GET, "/api/v1/me/stars"))
+        .await
+        .assert_problem(401);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("deactivated"),
+        "{problem}"
+    );
+    // ... and her token no longer opens a new one.
+    let reply = send(
+        &app,
+        TestRequest::post()
+            .uri("/login")
+            .set_form([("token", token.as_str())]),
+    )
+    .await;
+    reply.assert_problem(401);
+    assert!(reply.set_cookies.is_empty(), "{:?}", reply.set_cookies);
+}
+e2e_test!(a_deactivated_users_session_stops_working);

@@ -120,3 +120,21 @@ async fn forged_expired_and_foreign_tokens_are_refused(db: TestDatabase) {
     reply.problem(401);
 }
 e2e_test!(forged_expired_and_foreign_tokens_are_refused);
+
+async fn a_local_token_cannot_take_a_subject_no_local_user_may_have(db: TestDatabase) {
+    let app = TestApp::empty(db);
+    // Subjects under `oidc:` belong to the OpenID provider's users; one with spaces to nobody.
+    for subject in ["oidc:https://idp.example#ana", "two words"] {
+        let token = app.token(subject, None, Role::Admin);
+        let problem = app.get("/api/v1/me/stars", Some(&token)).await.problem(401);
+        assert!(
+            problem["detail"].as_str().unwrap().contains("subject"),
+            "{subject}: {problem}"
+        );
+    }
+    // Nobody was recorded for them.
+    let root = app.token("root", None, Role::Admin);
+    let users = app.get("/api/v1/admin/users", Some(&root)).await.json();
+    assert_eq!(users["total"], 1, "{users}");
+}
+e2e_test!(a_local_token_cannot_take_a_subject_no_local_user_may_have);

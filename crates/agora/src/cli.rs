@@ -68,6 +68,114 @@ pub enum Command {
     Forge(ForgeCommand),
     /// Sync forges into the catalog and the index.
     Sync(SyncArgs),
+    /// Manage users: the first admin is created here.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage departments.
+    #[command(subcommand)]
+    Department(DepartmentCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a local user (then `agora token issue --user SUBJECT` gives them a token).
+    Add(UserAddArgs),
+    /// List users, a page at a time.
+    List(UserListArgs),
+    /// Change a user's role (and, for a lead, the department they lead).
+    SetRole(UserSetRoleArgs),
+    /// Refuse the user's tokens and sessions until they are reactivated.
+    Deactivate(UserSubjectArg),
+    /// Let a deactivated user in again.
+    Reactivate(UserSubjectArg),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// The login name their tokens carry.
+    pub subject: String,
+    /// Display name (default: the subject).
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    /// The department's slug (it must exist: `agora department add`). Required for leads.
+    #[arg(long)]
+    pub department: Option<String>,
+    #[arg(long, value_enum, default_value = "employee")]
+    pub role: RoleArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UserStatusArg {
+    Any,
+    Active,
+    Deactivated,
+}
+
+#[derive(Debug, Args)]
+pub struct UserListArgs {
+    /// Only this department (slug).
+    #[arg(long)]
+    pub department: Option<String>,
+    #[arg(long, value_enum)]
+    pub role: Option<RoleArg>,
+    /// A case-insensitive part of the subject, name or email.
+    #[arg(long, short)]
+    pub query: Option<String>,
+    #[arg(long, value_enum, default_value = "any")]
+    pub status: UserStatusArg,
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+    pub limit: i64,
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..))]
+    pub offset: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct UserSetRoleArgs {
+    pub subject: String,
+    #[arg(value_enum)]
+    pub role: RoleArg,
+    /// Move the user to this department (slug) as well; a lead needs one.
+    #[arg(long)]
+    pub department: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UserSubjectArg {
+    pub subject: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DepartmentCommand {
+    /// Create a department.
+    Add(DepartmentAddArgs),
+    /// List departments with their user and repository counts.
+    List,
+    /// Give a department a new display name (its slug stays).
+    Rename(DepartmentRenameArgs),
+    /// Delete a department nothing refers to any more.
+    Remove(DepartmentSlugArg),
+}
+
+#[derive(Debug, Args)]
+pub struct DepartmentAddArgs {
+    /// Lower-case letters or digits joined by dashes (`customer-service`); it never changes.
+    pub slug: String,
+    /// Display name (default: from the slug, `Customer Service`).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DepartmentRenameArgs {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DepartmentSlugArg {
+    pub slug: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -215,6 +323,15 @@ pub struct IdentityArgs {
         default_value = "openid profile email"
     )]
     pub oidc_scopes: String,
+    /// Seconds the provider's key set is trusted before it is fetched again (a key the provider
+    /// retires stops working within this time).
+    #[arg(
+        long,
+        env = "AGORA_OIDC_JWKS_MAX_AGE_SECS",
+        default_value_t = 3600,
+        value_parser = clap::value_parser!(u64).range(60..=86_400)
+    )]
+    pub oidc_jwks_max_age_secs: u64,
 }
 
 #[derive(Debug, Args)]
@@ -235,7 +352,8 @@ pub struct ExportArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
-    /// Issue a signed token for a user (created or updated in the catalog).
+    /// Issue a signed token for a user (created when new; a known user's token carries their
+    /// role and department as the catalog holds them).
     Issue(TokenIssueArgs),
 }
 
@@ -244,12 +362,15 @@ pub struct TokenIssueArgs {
     /// The user's subject (login name).
     #[arg(long)]
     pub user: String,
-    /// The user's department (slug or name).
+    /// A new user's department (slug or name; created when missing). For a known user it must
+    /// be theirs.
     #[arg(long)]
     pub department: Option<String>,
-    #[arg(long, value_enum, default_value = "employee")]
-    pub role: RoleArg,
-    /// Display name (default: the subject).
+    /// A new user's role (default: employee). For a known user it must be theirs: change it with
+    /// `agora user set-role`.
+    #[arg(long, value_enum)]
+    pub role: Option<RoleArg>,
+    /// A new user's display name (default: the subject).
     #[arg(long)]
     pub name: Option<String>,
     #[arg(long)]

@@ -1,11 +1,13 @@
-//! One function per command. Each opens what it needs and nothing more: `export` and `token`
-//! touch only the catalog, so they run beside a server that holds the index.
+//! One function per command. Each opens what it needs and nothing more: `export`, `token`,
+//! `user` and `department` touch only the catalog, so they run beside a server that holds the
+//! index.
 
 use std::time::Instant;
 
 use agora_api::{AppState, TokenKeys, TokenSubject};
 use agora_catalog::model::Role;
-use agora_catalog::{Catalog, Viewer};
+use agora_catalog::users::{self, NewUser};
+use agora_catalog::{Catalog, CatalogError, Viewer, departments};
 use agora_indexer::{Indexer, NoProgress, Progress};
 use agora_search::SearchIndex;
 use anyhow::Context;
@@ -35,6 +37,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync(args) => {
             let indexer = open_indexer(&settings, &Bar::new()).await?;
             crate::forges::sync(&settings, &indexer, args).await
+        }
+        Command::User(command) => crate::users::run(&open_catalog(&settings)?, command).await,
+        Command::Department(command) => {
+            crate::departments::run(&open_catalog(&settings)?, command).await
         }
     }
 }
@@ -154,17 +160,17 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
 async fn issue_token(settings: &Settings, args: TokenIssueArgs) -> anyhow::Result<()> {
     let catalog = open_catalog(settings)?;
     let keys = TokenKeys::from_secret(&settings.instance_secret()?)?;
-    let subject = TokenSubject {
+    let request = TokenRequest {
         subject: args.user,
         name: args.name,
         email: args.email,
         department: args.department,
-        role: args.role.into(),
+        role: args.role.map(Role::from),
     };
     let token = register_and_issue(
         &catalog,
         &keys,
-        subject,
+        request,
         chrono::Duration::days(i64::from(args.ttl_days)),
     )
     .await?;
@@ -172,42 +178,99 @@ async fn issue_token(settings: &Settings, args: TokenIssueArgs) -> anyhow::Resul
     Ok(())
 }
 
-/// Records the user (and their department) in the catalog and signs a token for them.
+/// Who a token is asked for. What the catalog already knows about a user wins: the request
+/// describes a new user only, and must not contradict a known one.
+struct TokenRequest {
+    subject: String,
+    name: Option<String>,
+    email: Option<String>,
+    department: Option<String>,
+    role: Option<Role>,
+}
+
+/// Finds the user (or records a new one, with their department) and signs a token that says
+/// what the catalog holds about them. A deactivated user gets none.
 async fn register_and_issue(
     catalog: &Catalog,
     keys: &TokenKeys,
-    subject: TokenSubject,
+    request: TokenRequest,
     ttl: chrono::Duration,
 ) -> anyhow::Result<String> {
-    let record = subject.clone();
-    catalog
+    let (user, department) = catalog
         .write(move |conn| {
-            let department_id = match &record.department {
-                Some(name) => {
-                    let slug = agora_catalog::departments::slugify(name);
-                    Some(agora_catalog::departments::ensure(conn, &slug, name)?.id)
+            let subject = request.subject.trim().to_owned();
+            // Provider users prove who they are to the provider; a local token for one would be
+            // refused anyway.
+            users::check_local_subject(&subject)?;
+            let wanted_department = request
+                .department
+                .as_deref()
+                .map(departments::slugify)
+                .filter(|slug| !slug.is_empty());
+            let user = match users::by_subject(conn, &subject)? {
+                Some(user) => {
+                    if !user.is_active() {
+                        return Err(CatalogError::Conflict(format!(
+                            "`{subject}` is deactivated: `agora user reactivate {subject}` first"
+                        )));
+                    }
+                    if let Some(role) = request.role
+                        && role != user.role()
+                    {
+                        return Err(CatalogError::Conflict(format!(
+                            "`{subject}` is {} in the catalog: change it with `agora user set-role {subject} {role}`",
+                            user.role()
+                        )));
+                    }
+                    if let Some(slug) = &wanted_department {
+                        let current = match user.department_id {
+                            Some(id) => departments::by_id(conn, id)?.map(|d| d.slug),
+                            None => None,
+                        };
+                        if current.as_deref() != Some(slug.as_str()) {
+                            return Err(CatalogError::Conflict(format!(
+                                "`{subject}` is in department {} in the catalog, not {slug}: \
+                                 move them with `agora user set-role … --department` or the admin API",
+                                current.as_deref().unwrap_or("(none)")
+                            )));
+                        }
+                    }
+                    user
                 }
+                None => {
+                    let department_id = match (&wanted_department, &request.department) {
+                        (Some(slug), Some(name)) => {
+                            Some(departments::ensure(conn, slug, name)?.id)
+                        }
+                        _ => None,
+                    };
+                    users::create(
+                        conn,
+                        None,
+                        &NewUser {
+                            subject,
+                            display_name: request.name.unwrap_or_default(),
+                            email: request.email,
+                            department_id,
+                            role: request.role.unwrap_or(Role::Employee),
+                        },
+                    )?
+                }
+            };
+            let department = match user.department_id {
+                Some(id) => departments::by_id(conn, id)?.map(|d| d.slug),
                 None => None,
             };
-            agora_catalog::users::upsert(
-                conn,
-                &agora_catalog::users::UserClaims {
-                    display_name: record
-                        .name
-                        .clone()
-                        .unwrap_or_else(|| record.subject.clone()),
-                    subject: record.subject,
-                    email: record.email,
-                    department_id,
-                    role: record.role,
-                },
-            )
+            Ok((user, department))
         })
         .await?;
-    let mut subject = subject;
-    subject.department = subject
-        .department
-        .map(|d| agora_catalog::departments::slugify(&d));
+    let subject = TokenSubject {
+        role: user.role(),
+        subject: user.subject,
+        name: Some(user.display_name),
+        email: user.email,
+        department,
+    };
     Ok(keys.issue(&subject, ttl)?)
 }
 
@@ -240,15 +303,29 @@ async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     tracing::info!(mode = identity.mode(), "authentication");
-    let admin = TokenSubject {
+    let admin = TokenRequest {
         subject: "admin".to_owned(),
         name: Some("Agora admin".to_owned()),
         email: None,
         department: None,
-        role: Role::Admin,
+        role: Some(Role::Admin),
     };
-    let admin_token =
-        register_and_issue(&indexer.catalog, &keys, admin, chrono::Duration::days(30)).await?;
+    // The built-in admin, for a first start with zero configuration. Once admins have demoted or
+    // deactivated it, it stays that way: no token then, and the server starts all the same.
+    let admin_token = match register_and_issue(
+        &indexer.catalog,
+        &keys,
+        admin,
+        chrono::Duration::days(30),
+    )
+    .await
+    {
+        Ok(token) => Some(token),
+        Err(error) => {
+            tracing::warn!(%error, "no token for the built-in admin");
+            None
+        }
+    };
     let syncs = agora_indexer::service::SyncService::new(
         indexer.clone(),
         settings.secret_box()?,
@@ -274,6 +351,8 @@ async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
         tokens: keys,
         identity,
         syncs,
+        // Read from the environment only, like every secret: a command line is public.
+        metrics: agora_api::Metrics::new(std::env::var("AGORA_METRICS_TOKEN").ok())?,
     };
     let server = actix_web::HttpServer::new(move || agora_api::app(state.clone()))
         .bind(args.bind)
@@ -284,7 +363,9 @@ async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
         args.bind,
         started.elapsed().as_millis()
     );
-    println!("Admin token (30 days): {admin_token}");
+    if let Some(admin_token) = admin_token {
+        println!("Admin token (30 days): {admin_token}");
+    }
     println!(
         "Try: curl -H 'Authorization: Bearer <token>' http://{}/api/v1/me/stars",
         args.bind

@@ -1,12 +1,14 @@
 //! The `agora` command: serve the marketplace, migrate, import and export catalogs, rebuild the
-//! index, issue tokens. Configuration comes from flags and `AGORA_*` variables and is passed down
+//! index, manage users and departments, issue tokens. Configuration comes from flags and `AGORA_*` variables and is passed down
 //! explicitly; with none at all it runs on SQLite in `./agora-data`.
 
 mod cli;
 mod commands;
+mod departments;
 mod forges;
 mod progress;
 mod settings;
+mod users;
 
 use clap::Parser;
 

@@ -95,6 +95,7 @@ pub fn identity(args: &IdentityArgs, secret: &[u8]) -> anyhow::Result<agora_api:
             config.lead_groups = list(&args.oidc_lead_groups);
             config.admin_groups = list(&args.oidc_admin_groups);
             config.scopes = args.oidc_scopes.clone();
+            config.jwks_max_age = std::time::Duration::from_secs(args.oidc_jwks_max_age_secs);
             if public_url.is_none() {
                 tracing::warn!(
                     "AGORA_PUBLIC_URL is not set: the OIDC redirect URI is taken from each request's Host header"

@@ -142,6 +142,7 @@ impl From<Claims> for Principal {
             email: claims.email,
             department: claims.dept,
             role: claims.role,
+            provider: None,
         }
     }
 }
@@ -191,20 +192,25 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(token.trim().to_owned()))
 }
 
-/// Finds the token's holder in the catalog, creating or updating them when the token says
-/// something new. Reads first: most requests change nothing and must not take a write lock.
+/// Finds the credential's holder in the catalog and refuses a deactivated one. Who decides
+/// what about them depends on who vouched: for a local user (Agora's own token) the catalog is
+/// the authority once they exist, since admins manage them there, and the token's role and
+/// department only describe a user seen for the first time; for a provider user the provider
+/// is, so a login that says something new updates the catalog. Reads first: most requests
+/// change nothing and must not take a write lock.
 pub(crate) async fn resolve(state: &AppState, claims: Principal) -> Result<AuthUser, ApiError> {
     let catalog = &state.indexer.catalog;
-    let subject = claims.subject.clone();
+    let subject = claims.catalog_subject()?;
     let dept_slug = claims
         .department
         .as_deref()
         .map(departments::slugify)
         .filter(|s| !s.is_empty());
+    let lookup_subject = subject.clone();
     let lookup_slug = dept_slug.clone();
     let (existing, department) = catalog
         .read(move |conn| {
-            let user = users::by_subject(conn, &subject)?;
+            let user = users::by_subject(conn, &lookup_subject)?;
             let department = match &lookup_slug {
                 Some(slug) => departments::by_slug(conn, slug)?,
                 None => None,
@@ -216,22 +222,27 @@ pub(crate) async fn resolve(state: &AppState, claims: Principal) -> Result<AuthU
         .name
         .clone()
         .unwrap_or_else(|| claims.subject.clone());
-    if let Some(user) = &existing
-        && (dept_slug.is_none() || department.is_some())
-        && user.department_id == department.as_ref().map(|d| d.id)
-        && user.role() == claims.role
-        && user.display_name == display_name
-        && user.email == claims.email
+    let from_provider = claims.provider.is_some();
+    // Refused before anything is written: a deactivated user's login changes nothing.
+    if existing.as_ref().is_some_and(|user| !user.is_active()) {
+        return Err(deactivated());
+    }
+    if let Some(user) = existing
+        && (!from_provider
+            || ((dept_slug.is_none() || department.is_some())
+                && user.department_id == department.as_ref().map(|d| d.id)
+                && user.role() == claims.role
+                && user.display_name == display_name
+                && user.email == claims.email))
     {
-        return Ok(AuthUser {
-            user_id: user.id,
-            department_id: user.department_id,
-            role: claims.role,
-            subject: claims.subject,
-        });
+        return auth_user(user);
     }
     let user = catalog
         .write(move |conn| {
+            // A local user who appeared since the read keeps what the catalog says.
+            if !from_provider && let Some(user) = users::by_subject(conn, &subject)? {
+                return Ok(user);
+            }
             let department_id = match &dept_slug {
                 Some(slug) => Some(
                     departments::ensure(
@@ -246,7 +257,7 @@ pub(crate) async fn resolve(state: &AppState, claims: Principal) -> Result<AuthU
             users::upsert(
                 conn,
                 &UserClaims {
-                    subject: claims.subject,
+                    subject,
                     display_name,
                     email: claims.email,
                     department_id,
@@ -255,6 +266,19 @@ pub(crate) async fn resolve(state: &AppState, claims: Principal) -> Result<AuthU
             )
         })
         .await?;
+    auth_user(user)
+}
+
+fn deactivated() -> ApiError {
+    ApiError::Unauthorized(
+        "this account has been deactivated; an admin can reactivate it".to_owned(),
+    )
+}
+
+fn auth_user(user: agora_catalog::model::User) -> Result<AuthUser, ApiError> {
+    if !user.is_active() {
+        return Err(deactivated());
+    }
     Ok(AuthUser {
         user_id: user.id,
         department_id: user.department_id,
@@ -300,7 +324,8 @@ async fn authenticate(req: HttpRequest) -> Result<Option<AuthUser>, ApiError> {
     };
     // The cookie rides along with any request the browser makes, including forged ones.
     if csrf::is_write(req.method()) {
-        csrf::check(&req, &state.identity, &session, None)?;
+        let form_token = csrf::form_token_of(&req);
+        csrf::check(&req, &state.identity, &session, form_token.as_deref())?;
     }
     resolve(state, session.principal).await.map(Some)
 }

@@ -25,14 +25,27 @@ pub enum ApiError {
     Internal(String),
 }
 
-/// The body of every error answer.
-#[derive(Debug, Serialize)]
+/// The body of every error answer: an RFC 9457 problem.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/not-found",
+    "title": "Not Found",
+    "status": 404,
+    "detail": "project not found",
+    "code": "not_found"
+}))]
 pub struct Problem {
+    /// A stable URI reference naming the kind of problem: `/problems/{code with dashes}`.
     #[serde(rename = "type")]
     pub problem_type: String,
+    /// The HTTP status's reason phrase.
     pub title: &'static str,
+    /// The HTTP status code, repeated.
     pub status: u16,
+    /// What went wrong with this request, for a human.
     pub detail: String,
+    /// The kind of problem, for a program: `bad_request`, `unauthorized`, `forbidden`,
+    /// `not_found`, `conflict`, `unavailable` or `internal`.
     pub code: &'static str,
 }
 

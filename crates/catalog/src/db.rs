@@ -3,13 +3,16 @@
 //! Every call runs on tokio's blocking pool (`Catalog::read` / `Catalog::write`) so that diesel's
 //! synchronous I/O never stalls the async runtime. SQLite allows one writer at a time; rather than
 //! letting concurrent writers spin on `SQLITE_BUSY`, writes on SQLite take an in-process lock first,
-//! while reads go straight through (WAL lets them run beside the writer).
+//! while reads go straight through (WAL lets them run beside the writer). A writer in another
+//! process (a CLI command beside the server) is not behind that lock, so SQLite write transactions
+//! begin with `BEGIN IMMEDIATE` and every connection sets `busy_timeout` first: the second writer
+//! then waits for the first instead of failing with "database is locked".
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::R2D2Connection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -104,9 +107,11 @@ impl DatabaseUrl {
                 let mut conn = SqliteConnection::establish(path_str)
                     .map_err(|e| CatalogError::Connection(format!("{}: {e}", self.redacted())))?;
                 // Set on every connection: these pragmas are per connection, not per file.
+                // busy_timeout comes first: switching to WAL needs a lock another process may
+                // hold, and without the timeout that wait fails at once.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -269,8 +274,7 @@ impl Catalog {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut pooled = pool.get()?;
-            let conn: &mut DbConnection = &mut pooled;
-            conn.transaction(f)
+            write_transaction(&mut pooled, f)
         })
         .await
         .map_err(|_| CatalogError::TaskCancelled)?
@@ -279,6 +283,39 @@ impl Catalog {
     /// A connection for synchronous callers (CLI batch jobs, tests). Prefer `read`/`write`.
     pub fn connection(&self) -> CatalogResult<PooledDb> {
         Ok(self.pool.get()?)
+    }
+}
+
+/// Runs `f` in one transaction. On SQLite the transaction takes the write lock when it begins
+/// (`BEGIN IMMEDIATE`): a deferred one that reads first takes it only at its first write, and if
+/// another connection wrote in between, SQLite cannot let it wait (its snapshot is stale) and
+/// answers `SQLITE_BUSY` at once, whatever `busy_timeout` says. Nested `transaction` calls inside
+/// `f` still become savepoints: the transaction state lives in the inner connection.
+fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> CatalogResult<T>
+where
+    F: FnOnce(&mut DbConnection) -> CatalogResult<T>,
+{
+    if !matches!(conn, DbConnection::Sqlite(_)) {
+        return conn.transaction(f);
+    }
+    on_sqlite(conn, |c| {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+    })?;
+    let outcome = f(conn);
+    match &outcome {
+        Ok(_) => on_sqlite(conn, AnsiTransactionManager::commit_transaction)?,
+        Err(_) => on_sqlite(conn, AnsiTransactionManager::rollback_transaction)?,
+    }
+    outcome
+}
+
+fn on_sqlite(
+    conn: &mut DbConnection,
+    step: impl FnOnce(&mut SqliteConnection) -> diesel::QueryResult<()>,
+) -> diesel::QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => step(c),
+        DbConnection::Postgresql(_) => Ok(()),
     }
 }
 
@@ -309,6 +346,8 @@ pub fn connect(url: &DatabaseUrl) -> CatalogResult<DbConnection> {
 
 #[cfg(test)]
 mod tests {
+    use diesel::{QueryDsl, RunQueryDsl};
+
     use super::*;
 
     #[test]
@@ -334,6 +373,44 @@ mod tests {
             Err(CatalogError::InvalidDatabaseUrl { .. })
         ));
         assert!(DatabaseUrl::parse("  ").is_err());
+    }
+
+    /// Two pools on one file are two processes as far as SQLite knows (the server and a CLI
+    /// command): the in-process write lock does not order them. Each write reads, pauses and
+    /// then inserts, the shape that made a deferred transaction fail with "database is locked".
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite_writers_of_separate_pools_wait_for_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::sqlite_file(&dir.path().join("agora.db"));
+        let pools = [Catalog::open(&url).unwrap(), Catalog::open(&url).unwrap()];
+        let mut writes = Vec::new();
+        for i in 0..16 {
+            let catalog = pools[i % 2].clone();
+            writes.push(tokio::spawn(async move {
+                catalog
+                    .write(move |conn| {
+                        let before = crate::schema::departments::table
+                            .count()
+                            .get_result::<i64>(conn)?;
+                        std::thread::sleep(Duration::from_millis(20));
+                        crate::departments::ensure(conn, &format!("dept-{i}"), "Department")?;
+                        Ok(before)
+                    })
+                    .await
+            }));
+        }
+        for write in writes {
+            write.await.unwrap().unwrap();
+        }
+        let count = pools[0]
+            .read(|conn| {
+                Ok(crate::schema::departments::table
+                    .count()
+                    .get_result::<i64>(conn)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(count, 16);
     }
 
     #[test]

@@ -133,9 +133,15 @@ pub struct User {
     pub forge_usernames: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Set by an admin: the user's tokens and sessions are refused while it is.
+    pub deactivated_at: Option<NaiveDateTime>,
 }
 
 impl User {
+    pub fn is_active(&self) -> bool {
+        self.deactivated_at.is_none()
+    }
+
     pub fn role(&self) -> Role {
         // The CHECK constraint keeps the column to the three names.
         self.role.parse().unwrap_or(Role::Employee)

@@ -21,6 +21,7 @@ diesel::table! {
         forge_usernames -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        deactivated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -82,6 +83,9 @@ diesel::table! {
         removed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        source_key -> Nullable<Text>,
+        upstream_key -> Nullable<Text>,
+        mirror_of -> Nullable<BigInt>,
     }
 }
 

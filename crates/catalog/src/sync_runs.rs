@@ -89,3 +89,87 @@ pub fn recent(conn: &mut DbConnection, forge_id: i64, limit: i64) -> CatalogResu
         .select(SyncRun::as_select())
         .load(conn)?)
 }
+
+/// Totals over every run of one forge with one status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncTotals {
+    /// The forge's name.
+    pub forge: String,
+    pub status: String,
+    pub runs: i64,
+    pub listed: i64,
+    pub fetched: i64,
+    pub unchanged: i64,
+    pub skipped: i64,
+    pub failed: i64,
+    pub requests: i64,
+    pub rate_limit_waits: i64,
+}
+
+/// Every run summed per forge and status, for the metrics endpoint: counted in the database, so
+/// the totals include every replica's syncs and the command line's, and survive restarts.
+pub fn totals(conn: &mut DbConnection) -> CatalogResult<Vec<SyncTotals>> {
+    use diesel::dsl::{count_star, sql};
+    use diesel::sql_types::BigInt;
+
+    use crate::schema::forges;
+
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back, on both backends alike.
+    let sum = |column: &str| {
+        sql::<BigInt>(&format!(
+            "CAST(COALESCE(SUM(sync_runs.{column}), 0) AS BIGINT)"
+        ))
+    };
+    type Row = (i64, String, i64, i64, i64, i64, i64, i64, i64, i64);
+    let rows: Vec<Row> = sync_runs::table
+        .group_by((sync_runs::forge_id, sync_runs::status))
+        .select((
+            sync_runs::forge_id,
+            sync_runs::status,
+            count_star(),
+            sum("listed"),
+            sum("fetched"),
+            sum("unchanged"),
+            sum("skipped"),
+            sum("failed"),
+            sum("requests"),
+            sum("rate_limit_waits"),
+        ))
+        .load(conn)?;
+    let names: std::collections::HashMap<i64, String> = forges::table
+        .select((forges::id, forges::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut totals: Vec<SyncTotals> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let (
+                forge_id,
+                status,
+                runs,
+                listed,
+                fetched,
+                unchanged,
+                skipped,
+                failed,
+                requests,
+                waits,
+            ) = row;
+            Some(SyncTotals {
+                forge: names.get(&forge_id)?.clone(),
+                status,
+                runs,
+                listed,
+                fetched,
+                unchanged,
+                skipped,
+                failed,
+                requests,
+                rate_limit_waits: waits,
+            })
+        })
+        .collect();
+    totals.sort_by(|a, b| (&a.forge, &a.status).cmp(&(&b.forge, &b.status)));
+    Ok(totals)
+}

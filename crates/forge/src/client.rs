@@ -4,6 +4,8 @@
 //! `RemoteRepository` for repositories, small enums for the outcomes a caller must tell apart
 //! (a renamed repository is not a deleted one; an invitation is not a grant).
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -62,6 +64,20 @@ pub enum FileFetch {
     /// No such file (or no such repository).
     Missing,
 }
+
+/// One file of a batched read (`Forge::fetch_files`) that was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundFile {
+    /// The candidate path that exists (`README_PATH` when the forge resolved the README itself).
+    /// Etags are kept per path, so this is the key to store the new etag under.
+    pub path: String,
+    /// `Changed` or `NotModified`; never `Missing`.
+    pub fetch: FileFetch,
+}
+
+/// The answer for one wanted file of a batched read: the first candidate that exists, `None`
+/// when none does, or why it could not be read (which leaves the caller's copy in place).
+pub type WantedFileAnswer = Result<Option<FoundFile>, ForgeError>;
 
 /// The answer to a request to give a user read access to a repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,10 +141,54 @@ pub trait Forge: Send + Sync {
         etag: Option<&str>,
     ) -> Result<FileFetch, ForgeError>;
 
+    /// Reads several files of the default branch at once. Each entry of `wanted` lists the
+    /// candidate paths of one file, in order of preference (`README_PATH` for the README); the
+    /// answer holds, in the same order, the first candidate that exists. `etags` are the stored
+    /// copies' etags by path, for conditional reads. An `Err` means nothing could be read (the
+    /// one request of a batch failed); an error on one file leaves the others readable.
+    ///
+    /// The default asks `fetch_file` candidate by candidate, one file after the other, stopping
+    /// at the first that exists: forges without a batch endpoint keep exactly that behaviour.
+    /// A forge that can answer everything in one request (GitHub's GraphQL API) overrides it.
+    async fn fetch_files(
+        &self,
+        full_name: &str,
+        wanted: &[&[&str]],
+        etags: &BTreeMap<String, String>,
+    ) -> Result<Vec<WantedFileAnswer>, ForgeError> {
+        let mut answers = Vec::with_capacity(wanted.len());
+        for candidates in wanted {
+            answers.push(first_found(self, full_name, candidates, etags).await);
+        }
+        Ok(answers)
+    }
+
     /// Gives `username` read access to the repository. Forge refusals are outcomes, not errors;
     /// only a rejected token (or a malformed name) is an error.
     async fn grant_read(&self, full_name: &str, username: &str)
     -> Result<GrantOutcome, ForgeError>;
 
     fn stats(&self) -> SyncStats;
+}
+
+/// The first of `candidates` that exists, fetched one by one with `fetch_file`.
+pub(crate) async fn first_found<F: Forge + ?Sized>(
+    forge: &F,
+    full_name: &str,
+    candidates: &[&str],
+    etags: &BTreeMap<String, String>,
+) -> WantedFileAnswer {
+    for path in candidates {
+        let etag = etags.get(*path).map(String::as_str);
+        match forge.fetch_file(full_name, path, etag).await? {
+            FileFetch::Missing => continue,
+            fetch => {
+                return Ok(Some(FoundFile {
+                    path: (*path).to_owned(),
+                    fetch,
+                }));
+            }
+        }
+    }
+    Ok(None)
 }

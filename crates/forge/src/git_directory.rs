@@ -5,7 +5,8 @@
 //! HEAD branch as the default branch, the HEAD commit's committer time as the push date, the
 //! root commit's as the creation date, a language bar from file extensions of the HEAD tree, and
 //! weekly commit counts from the first-parent history; the description is the git folder's
-//! `description` file unless it is git's placeholder. Every walk is capped so that one huge
+//! `description` file unless it is git's placeholder; a mirror clone (`remote.origin.mirror`)
+//! names its `origin` as the upstream it copies. Every walk is capped so that one huge
 //! repository cannot stall a listing: a history cut short leaves the creation date unknown, and
 //! the language bar and weekly counts then stand on what was read.
 //!
@@ -40,7 +41,7 @@ use crate::client::{
     FetchedRepository, FileFetch, Forge, GrantOutcome, README_PATH, RepositoryListing, SyncStats,
 };
 use crate::error::ForgeError;
-use crate::repository::{RemoteRepository, RemoteVisibility};
+use crate::repository::{RemoteRepository, RemoteVisibility, upstream_url};
 
 const KIND: &str = "git-directory";
 
@@ -490,6 +491,14 @@ fn read_repository(
         .config()
         .and_then(|c| c.get_bool("remote.origin.mirror"))
         .unwrap_or(false);
+    // A mirror clone (`git clone --mirror`) copies its `origin`: that is its upstream.
+    let upstream_url = if mirror {
+        repo.find_remote("origin")
+            .ok()
+            .and_then(|origin| origin.url().ok().and_then(upstream_url))
+    } else {
+        None
+    };
 
     Ok(Some(RemoteRepository {
         external_id: relative.to_owned(),
@@ -501,6 +510,7 @@ fn read_repository(
         default_branch: head_branch(&repo),
         visibility: Some(RemoteVisibility::Internal),
         mirror,
+        upstream_url,
         primary_language,
         languages,
         created_at,

@@ -9,14 +9,25 @@
 //! updated at or after the watermark (the listing is complete for that window). Servers older
 //! than 1.15 leave `topics` out of list items; only then are they asked per repository.
 //!
+//! Languages come in bytes per language from `GET /repos/{owner}/{repo}/languages`, one call per
+//! repository: made for the repositories a listing returns (after an incremental listing only
+//! those updated since the watermark, i.e. changed) and on a direct fetch. A failed read leaves
+//! the languages unknown (`unread_details`), never empty, so the catalog keeps what it had. The
+//! license is in the repository object itself (`licenses`, SPDX ids, Gitea 1.23+; older servers
+//! and Forgejo versions without the field give none). A mirror (`mirror: true`) names what
+//! it copies in `original_url` (credentials removed); a migrated repository has an
+//! `original_url` too, but no `mirror` flag, and is no mirror.
+//!
 //! Granting `read` to an existing collaborator would lower a `write` or `admin` one to `read`
 //! (the PUT sets the permission), so the client first asks whether the user already is one.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode, Url};
 use secrecy::SecretString;
@@ -32,11 +43,14 @@ use crate::http::{
     next_link, with_query_param,
 };
 use crate::paging::{Page, array_items, collect};
-use crate::repository::{RemoteRepository, RemoteVisibility};
+use crate::repository::{Detail, RemoteRepository, RemoteVisibility, UnreadDetail, upstream_url};
 
 const KIND: &str = "gitea";
 /// Gitea's default `MAX_RESPONSE_ITEMS`; a server configured lower caps it silently.
 const PAGE_SIZE: usize = 50;
+/// Repositories whose languages are read at once; the HTTP layer's own concurrency limit still
+/// bounds the requests in flight.
+const DETAIL_CONCURRENCY: usize = 16;
 
 /// Which repositories a client lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,6 +229,42 @@ impl GiteaClient {
         }
     }
 
+    /// Reads the languages of each repository, `DETAIL_CONCURRENCY` at a time.
+    async fn read_all_languages(&self, repositories: &mut [RemoteRepository]) {
+        futures_util::stream::iter(repositories.iter_mut())
+            .for_each_concurrent(DETAIL_CONCURRENCY, |repository| {
+                self.read_languages(repository)
+            })
+            .await;
+    }
+
+    /// `GET /repos/{owner}/{repo}/languages`: `{"Go": 120034, "CSS": 3120}`, bytes of code.
+    async fn read_languages(&self, repository: &mut RemoteRepository) {
+        let result = async {
+            let (owner, name) =
+                self.split("GET /repos/{owner}/{repo}/languages", &repository.full_name)?;
+            let url = self.http.url(&["repos", owner, name, "languages"]);
+            let call = HttpClient::call_label(&Method::GET, &url);
+            let response = self.http.send(&HttpRequest::get(url)).await?;
+            if response.status != StatusCode::OK {
+                return Err(self.http.status_error(&call, &response));
+            }
+            serde_json::from_slice::<BTreeMap<String, f64>>(&response.body)
+                .map_err(|e| self.http.malformed(&call, e.to_string()))
+        }
+        .await;
+        match result {
+            Ok(languages) => repository.languages = languages,
+            Err(error) => {
+                tracing::warn!(forge = KIND, %error, "languages could not be read; the stored ones are kept");
+                repository.unread_details.push(UnreadDetail {
+                    detail: Detail::Languages,
+                    error: error.to_string(),
+                });
+            }
+        }
+    }
+
     fn split<'a>(&self, call: &str, full_name: &'a str) -> Result<(&'a str, &'a str), ForgeError> {
         match full_name.split_once('/') {
             Some((owner, name)) if !owner.is_empty() && !name.is_empty() && !name.contains('/') => {
@@ -247,7 +297,7 @@ impl Forge for GiteaClient {
     ) -> Result<RepositoryListing, ForgeError> {
         // Items read on earlier pages, for the `X-Total-Count` fallback.
         let read = AtomicUsize::new(0);
-        collect(
+        let listing = collect(
             &self.http,
             self.first_page_url(),
             |url| {
@@ -268,7 +318,10 @@ impl Forge for GiteaClient {
                 _ => true,
             },
         )
-        .await
+        .await?;
+        let mut listing = listing;
+        self.read_all_languages(&mut listing.repositories).await;
+        Ok(listing)
     }
 
     async fn fetch_repository(&self, full_name: &str) -> Result<FetchedRepository, ForgeError> {
@@ -293,7 +346,8 @@ impl Forge for GiteaClient {
         };
         match response.status {
             StatusCode::OK => {
-                let repository = self.parse_repository(&call, &response.body)?;
+                let mut repository = self.parse_repository(&call, &response.body)?;
+                self.read_languages(&mut repository).await;
                 Ok(if repository.full_name.eq_ignore_ascii_case(full_name) {
                     FetchedRepository::Found(repository)
                 } else {
@@ -408,10 +462,16 @@ struct GiteaRepository {
     fork: Option<bool>,
     #[serde(default)]
     mirror: Option<bool>,
+    /// Where a mirror (or a migrated repository) came from.
+    #[serde(default)]
+    original_url: Option<String>,
     #[serde(default)]
     topics: Option<Vec<String>>,
     #[serde(default)]
     language: Option<String>,
+    /// SPDX ids of the license files Gitea detected (1.23+); absent on older servers.
+    #[serde(default)]
+    licenses: Option<Vec<String>>,
     #[serde(default)]
     stars_count: Option<i64>,
     #[serde(default)]
@@ -424,6 +484,17 @@ struct GiteaRepository {
     created_at: Option<DateTime<Utc>>,
     #[serde(default)]
     updated_at: Option<DateTime<Utc>>,
+}
+
+/// One SPDX id for one detected license; several license files are taken as a choice between
+/// them (`MIT OR Apache-2.0`), the usual reason for a repository to carry two.
+fn license_expression(ids: &[String]) -> Option<String> {
+    let ids: Vec<&str> = ids
+        .iter()
+        .map(|id| id.trim())
+        .filter(|id| !id.is_empty())
+        .collect();
+    (!ids.is_empty()).then(|| ids.join(" OR "))
 }
 
 #[derive(Debug, Deserialize)]
@@ -470,8 +541,15 @@ impl GiteaRepository {
             archived: self.archived.unwrap_or(false),
             fork: self.fork.unwrap_or(false),
             mirror: self.mirror.unwrap_or(false),
+            // A migrated repository keeps `original_url` too: only a mirror has an upstream.
+            upstream_url: self
+                .original_url
+                .filter(|_| self.mirror == Some(true))
+                .as_deref()
+                .and_then(upstream_url),
             topics: self.topics.unwrap_or_default(),
             primary_language: self.language.filter(|l| !l.is_empty()),
+            license: self.licenses.as_deref().and_then(license_expression),
             stars: self.stars_count.unwrap_or(0),
             forks: self.forks_count.unwrap_or(0),
             open_issues: self.open_issues_count.unwrap_or(0),

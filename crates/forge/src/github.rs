@@ -2,6 +2,9 @@
 //! repositories, or those of an app installation, and maps GitHub's repository JSON to
 //! `RemoteRepository`; fetches one repository telling renames (301) from deletions (404); fetches
 //! files with the raw media type and ETags; grants read access through the collaborators API.
+//! The files a sync wants are read in one GraphQL request per repository (`github_graphql`),
+//! blob ids standing in for ETags; when the GraphQL endpoint is missing (404), refuses the token
+//! (401) or its separate budget is spent, the client falls back to REST, file by file.
 //! Retries, rate limits and counting are the shared `http` layer's; this module only knows
 //! GitHub's URLs, headers and status codes.
 //!
@@ -10,9 +13,11 @@
 //! are requested with `If-None-Match`: an unchanged page answers 304, which costs no rate-limit
 //! budget, and the page cached from last time is reused.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -22,9 +27,11 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::client::{
-    FetchedRepository, FileFetch, Forge, GrantOutcome, README_PATH, RepositoryListing, SyncStats,
+    FetchedRepository, FileFetch, Forge, FoundFile, GrantOutcome, README_PATH, RepositoryListing,
+    SyncStats, WantedFileAnswer, first_found,
 };
 use crate::error::ForgeError;
+use crate::github_graphql::{self, Answer, Blob, Lookup};
 use crate::http::{
     Auth, DEFAULT_RATE_LIMIT_WAIT, HttpClient, HttpConfig, HttpLimits, HttpRequest, HttpResponse,
     next_link,
@@ -110,6 +117,11 @@ pub struct GithubClient {
     scope: GithubScope,
     /// List pages by URL. ETags are tied to the token, which is fixed per client.
     pages: Mutex<HashMap<String, CachedPage>>,
+    graphql: Url,
+    /// Set once the GraphQL endpoint answered 404 or 401: REST from then on.
+    graphql_unavailable: AtomicBool,
+    /// Epoch second until which the GraphQL budget is spent (0: not known to be).
+    graphql_paused_until: AtomicU64,
 }
 
 impl fmt::Debug for GithubClient {
@@ -129,6 +141,13 @@ impl GithubClient {
             "x-github-api-version",
             HeaderValue::from_static(API_VERSION),
         );
+        let graphql = Url::parse(&config.base_url)
+            .map(|base| github_graphql::endpoint(&base))
+            .map_err(|e| ForgeError::InvalidInput {
+                forge: KIND.to_owned(),
+                call: "configure the client".to_owned(),
+                reason: format!("base URL {:?}: {e}", config.base_url),
+            })?;
         let http = HttpClient::new(HttpConfig {
             forge: KIND.to_owned(),
             base_url: config.base_url,
@@ -142,7 +161,179 @@ impl GithubClient {
             http,
             scope: config.scope,
             pages: Mutex::new(HashMap::new()),
+            graphql,
+            graphql_unavailable: AtomicBool::new(false),
+            graphql_paused_until: AtomicU64::new(0),
         })
+    }
+
+    fn graphql_usable(&self) -> bool {
+        !self.graphql_unavailable.load(Ordering::Relaxed)
+            && self.graphql_paused_until.load(Ordering::Relaxed) <= epoch_now()
+    }
+
+    /// Leaves GraphQL alone for `wait`: its budget is separate from REST's, so the files are read
+    /// over REST meanwhile instead of stalling the sync.
+    fn pause_graphql(&self, wait: Duration, why: &str) {
+        let until = epoch_now().saturating_add(wait.as_secs().max(1));
+        self.graphql_paused_until
+            .fetch_max(until, Ordering::Relaxed);
+        tracing::info!(
+            forge = KIND,
+            ?wait,
+            why,
+            "GraphQL budget spent; reading files over REST"
+        );
+    }
+
+    /// Reads the wanted files in one GraphQL request. `Ok(None)`: GraphQL cannot answer (no
+    /// endpoint, token refused, budget spent), read them over REST instead.
+    async fn fetch_files_graphql(
+        &self,
+        full_name: &str,
+        wanted: &[&[&str]],
+        etags: &BTreeMap<String, String>,
+    ) -> Result<Option<Vec<WantedFileAnswer>>, ForgeError> {
+        let call = HttpClient::call_label(&Method::POST, &self.graphql);
+        let (owner, name) = self.split(&call, full_name)?;
+        let query = github_graphql::file_query(owner, name, wanted);
+        let request = HttpRequest::new(Method::POST, self.graphql.clone())
+            .header(ACCEPT, "application/json")
+            .json(query.body.clone());
+        let response = match self.http.send(&request).await {
+            Ok(response) => response,
+            Err(ForgeError::RateLimited { retry_after, .. }) => {
+                self.pause_graphql(retry_after, "rate limited beyond the accepted wait");
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        match response.status {
+            StatusCode::OK => {}
+            StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED => {
+                // GitHub Enterprise Server without GraphQL, or a token only REST accepts.
+                if !self.graphql_unavailable.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        forge = KIND,
+                        status = response.status.as_u16(),
+                        "the GraphQL endpoint is not available; reading files over REST"
+                    );
+                }
+                return Ok(None);
+            }
+            _ => return Err(self.http.status_error(&call, &response)),
+        }
+        let answer = github_graphql::read_answer(&query, &response.body)
+            .map_err(|reason| self.http.malformed(&call, reason))?;
+        let files = match answer {
+            Answer::Files(files) => files,
+            Answer::RepositoryNotFound => {
+                return Ok(Some(wanted.iter().map(|_| Ok(None)).collect()));
+            }
+            Answer::RateLimited(message) => {
+                let wait = response
+                    .header("x-ratelimit-reset")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(|reset| Duration::from_secs(reset.saturating_sub(epoch_now())))
+                    .unwrap_or(DEFAULT_RATE_LIMIT_WAIT);
+                self.pause_graphql(wait, &message);
+                return Ok(None);
+            }
+            Answer::Failed(errors) => {
+                let message = errors
+                    .iter()
+                    .map(github_graphql::GraphqlError::describe)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(
+                    if errors
+                        .iter()
+                        .any(|e| e.kind.as_deref() == Some("FORBIDDEN"))
+                    {
+                        ForgeError::Forbidden {
+                            forge: KIND.to_owned(),
+                            call,
+                            message,
+                        }
+                    } else {
+                        ForgeError::Unreadable {
+                            source_name: KIND.to_owned(),
+                            what: format!("{call} (files of {full_name})"),
+                            reason: message,
+                        }
+                    },
+                );
+            }
+        };
+        let mut answers = Vec::with_capacity(files.len());
+        for candidates in files {
+            answers.push(self.first_blob(&call, full_name, candidates, etags).await);
+        }
+        Ok(Some(answers))
+    }
+
+    /// The first candidate that is a blob, as a file fetch.
+    async fn first_blob(
+        &self,
+        call: &str,
+        full_name: &str,
+        candidates: Vec<(String, Lookup)>,
+        etags: &BTreeMap<String, String>,
+    ) -> WantedFileAnswer {
+        for (path, lookup) in candidates {
+            let blob = match lookup {
+                Lookup::Missing => continue,
+                Lookup::Failed(reason) => {
+                    return Err(ForgeError::Unreadable {
+                        source_name: KIND.to_owned(),
+                        what: format!("{call} ({full_name}:{path})"),
+                        reason,
+                    });
+                }
+                Lookup::Blob(blob) => blob,
+            };
+            let fetch = self.blob_fetch(call, full_name, &path, blob, etags).await?;
+            return Ok(match fetch {
+                FileFetch::Missing => None,
+                fetch => Some(FoundFile { path, fetch }),
+            });
+        }
+        Ok(None)
+    }
+
+    /// A blob as a file fetch: unchanged when its id is the stored etag; read over REST when
+    /// GraphQL did not inline all of its text.
+    async fn blob_fetch(
+        &self,
+        call: &str,
+        full_name: &str,
+        path: &str,
+        blob: Blob,
+        etags: &BTreeMap<String, String>,
+    ) -> Result<FileFetch, ForgeError> {
+        if etags.get(path).is_some_and(|etag| *etag == blob.oid) {
+            return Ok(FileFetch::NotModified);
+        }
+        if blob.is_binary {
+            return Err(self.http.malformed(
+                &format!("{call} ({full_name}:{path})"),
+                format!("a binary file ({} bytes), not text", blob.byte_size),
+            ));
+        }
+        match blob.text {
+            Some(text) if !blob.is_truncated => Ok(FileFetch::Changed {
+                content: text,
+                etag: Some(blob.oid),
+            }),
+            // Too large to inline: the raw REST answer has it whole.
+            _ => Ok(match self.fetch_file(full_name, path, None).await? {
+                FileFetch::Changed { content, .. } => FileFetch::Changed {
+                    content,
+                    etag: Some(blob.oid),
+                },
+                other => other,
+            }),
+        }
     }
 
     fn first_page_url(&self) -> Url {
@@ -424,6 +615,24 @@ impl Forge for GithubClient {
         }
     }
 
+    async fn fetch_files(
+        &self,
+        full_name: &str,
+        wanted: &[&[&str]],
+        etags: &BTreeMap<String, String>,
+    ) -> Result<Vec<WantedFileAnswer>, ForgeError> {
+        if self.graphql_usable()
+            && let Some(answers) = self.fetch_files_graphql(full_name, wanted, etags).await?
+        {
+            return Ok(answers);
+        }
+        let mut answers = Vec::with_capacity(wanted.len());
+        for candidates in wanted {
+            answers.push(first_found(self, full_name, candidates, etags).await);
+        }
+        Ok(answers)
+    }
+
     async fn grant_read(
         &self,
         full_name: &str,
@@ -570,6 +779,10 @@ impl GithubRepository {
             archived: self.archived.unwrap_or(false),
             fork: self.fork.unwrap_or(false),
             mirror: self.mirror_url.is_some(),
+            upstream_url: self
+                .mirror_url
+                .as_deref()
+                .and_then(crate::repository::upstream_url),
             topics: self.topics.unwrap_or_default(),
             primary_language: self.language,
             license: self
@@ -587,4 +800,11 @@ impl GithubRepository {
             ..RemoteRepository::default()
         }
     }
+}
+
+fn epoch_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }

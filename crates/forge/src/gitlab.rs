@@ -15,14 +15,25 @@
 //! every project it listed or fetched: a 404 on a path it knows is retried by id, and a project
 //! found under another path is reported as `Moved`. Only a 404 by id is `Gone`. A full name made
 //! of digits only is taken as a project id, as GitLab's own `:id` parameter does.
+//!
+//! Languages and license are not in GitLab's project listings: they cost two calls per project,
+//! `GET /projects/:id/languages` (percent per language) and `GET /projects/:id?license=true`
+//! (the detected license, as a licensee key mapped here to its SPDX id). They are read for the
+//! projects a listing returns — after a full listing every project, after an incremental one
+//! only those active since the watermark, i.e. changed — and on a direct fetch. A failed read
+//! leaves the value unknown (`unread_details`), never empty, so the catalog keeps what it had.
+//! A pull mirror (`mirror: true`) names what it copies in `import_url` (credentials removed);
+//! `forked_from_project` makes a fork, and an `import_url` without `mirror` a one-time import,
+//! neither of which is a mirror.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, HeaderName};
 use reqwest::{Method, StatusCode, Url};
 use secrecy::SecretString;
@@ -38,9 +49,12 @@ use crate::http::{
     with_query_param,
 };
 use crate::paging::{Page, array_items, collect};
-use crate::repository::{RemoteRepository, RemoteVisibility};
+use crate::repository::{Detail, RemoteRepository, RemoteVisibility, UnreadDetail, upstream_url};
 
 const KIND: &str = "gitlab";
+/// Projects whose languages and license are read at once; the HTTP layer's own concurrency
+/// limit still bounds the requests in flight.
+const DETAIL_CONCURRENCY: usize = 16;
 /// GitLab's Reporter role: read the code, open issues. The members API would default higher.
 const REPORTER: u64 = 20;
 
@@ -254,9 +268,11 @@ impl GitlabClient {
             .map_err(|e| self.http.malformed(call, e.to_string()))
     }
 
-    /// `GET /projects/:id`; `Ok(None)` on 404.
+    /// `GET /projects/:id?license=true` (the license is only given on request); `Ok(None)` on
+    /// 404.
     async fn get_project(&self, id: &str) -> Result<Option<RemoteRepository>, ForgeError> {
-        let url = self.http.url(&["projects", id]);
+        let mut url = self.http.url(&["projects", id]);
+        url.query_pairs_mut().append_pair("license", "true");
         let call = HttpClient::call_label(&Method::GET, &url);
         let response = self.http.send(&HttpRequest::get(url.clone())).await?;
         match response.status {
@@ -278,6 +294,61 @@ impl GitlabClient {
             }
             _ => Err(self.http.status_error(&call, &response)),
         }
+    }
+
+    /// Reads the languages and license of each project, `DETAIL_CONCURRENCY` at a time.
+    async fn read_all_details(&self, repositories: &mut [RemoteRepository]) {
+        futures_util::stream::iter(repositories.iter_mut())
+            .for_each_concurrent(DETAIL_CONCURRENCY, |repository| async move {
+                if let Err(e) = self.read_license(repository).await {
+                    repository.unread_details.push(unread(Detail::License, &e));
+                }
+                if let Err(e) = self.read_languages(repository).await {
+                    repository
+                        .unread_details
+                        .push(unread(Detail::Languages, &e));
+                }
+            })
+            .await;
+    }
+
+    /// `GET /projects/:id/languages`: `{"Rust": 81.5, "Shell": 18.5}`, percent of the code.
+    /// The largest share stands for the primary language, which GitLab does not name.
+    async fn read_languages(&self, repository: &mut RemoteRepository) -> Result<(), ForgeError> {
+        let url = self
+            .http
+            .url(&["projects", &repository.external_id, "languages"]);
+        let call = HttpClient::call_label(&Method::GET, &url);
+        let response = self.http.send(&HttpRequest::get(url)).await?;
+        if response.status != StatusCode::OK {
+            return Err(self.http.status_error(&call, &response));
+        }
+        let languages: BTreeMap<String, f64> = serde_json::from_slice(&response.body)
+            .map_err(|e| self.http.malformed(&call, e.to_string()))?;
+        if repository.primary_language.is_none() {
+            repository.primary_language = languages
+                .iter()
+                .filter(|(_, share)| share.is_finite())
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(language, _)| language.clone());
+        }
+        repository.languages = languages;
+        Ok(())
+    }
+
+    /// The license, from `GET /projects/:id?license=true` (the listing cannot include it).
+    async fn read_license(&self, repository: &mut RemoteRepository) -> Result<(), ForgeError> {
+        let mut url = self.http.url(&["projects", &repository.external_id]);
+        url.query_pairs_mut().append_pair("license", "true");
+        let call = HttpClient::call_label(&Method::GET, &url);
+        let response = self.http.send(&HttpRequest::get(url)).await?;
+        if response.status != StatusCode::OK {
+            return Err(self.http.status_error(&call, &response));
+        }
+        let answer: GitlabLicenseAnswer = serde_json::from_slice(&response.body)
+            .map_err(|e| self.http.malformed(&call, e.to_string()))?;
+        repository.license = answer.license.and_then(GitlabLicense::spdx_id);
+        Ok(())
     }
 
     /// Resolves a user name to GitLab's numeric user id; `Err(outcome)` when the answer is an
@@ -332,6 +403,8 @@ impl Forge for GitlabClient {
         for repository in &listing.repositories {
             self.remember(repository);
         }
+        let mut listing = listing;
+        self.read_all_details(&mut listing.repositories).await;
         Ok(listing)
     }
 
@@ -348,10 +421,16 @@ impl Forge for GitlabClient {
                 found = self.get_project(&id).await?;
             }
         }
-        let Some(repository) = found else {
+        let Some(mut repository) = found else {
             return Ok(FetchedRepository::Gone);
         };
         self.remember(&repository);
+        // The license came with the project (`license=true`); the languages need their call.
+        if let Err(e) = self.read_languages(&mut repository).await {
+            repository
+                .unread_details
+                .push(unread(Detail::Languages, &e));
+        }
         Ok(
             if by_id || repository.full_name.eq_ignore_ascii_case(wanted) {
                 FetchedRepository::Found(repository)
@@ -460,6 +539,12 @@ struct GitlabProject {
     forked_from_project: Option<serde_json::Value>,
     #[serde(default)]
     mirror: Option<bool>,
+    /// What a pull mirror copies (or where a one-time import came from); shown to maintainers.
+    #[serde(default)]
+    import_url: Option<String>,
+    /// Only in answers to `?license=true`; `null` when GitLab detected no license.
+    #[serde(default)]
+    license: Option<GitlabLicense>,
     #[serde(default)]
     topics: Option<Vec<String>>,
     /// Before GitLab 14.0; deprecated for `topics`.
@@ -483,6 +568,91 @@ struct GitlabNamespace {
     full_path: String,
 }
 
+/// The part of a `?license=true` project answer the license read needs.
+#[derive(Debug, Deserialize)]
+struct GitlabLicenseAnswer {
+    #[serde(default)]
+    license: Option<GitlabLicense>,
+}
+
+/// A detected license as GitLab reports it (licensee's `key`, `name`, `nickname`, URLs).
+#[derive(Debug, Deserialize)]
+struct GitlabLicense {
+    #[serde(default)]
+    key: Option<String>,
+}
+
+impl GitlabLicense {
+    /// The SPDX id of licensee's key (its keys are SPDX ids in lower case); `None` for `other`
+    /// (a license file licensee could not identify) and keys it does not know.
+    fn spdx_id(self) -> Option<String> {
+        let key = self.key?.trim().to_ascii_lowercase();
+        SPDX_IDS
+            .iter()
+            .find(|id| id.eq_ignore_ascii_case(&key))
+            .map(|id| (*id).to_owned())
+    }
+}
+
+/// The SPDX ids of the licenses licensee (and so GitLab) detects, choosealicense.com's list.
+const SPDX_IDS: &[&str] = &[
+    "0BSD",
+    "AFL-3.0",
+    "AGPL-3.0",
+    "Apache-2.0",
+    "Artistic-2.0",
+    "BlueOak-1.0.0",
+    "BSD-2-Clause",
+    "BSD-2-Clause-Patent",
+    "BSD-3-Clause",
+    "BSD-3-Clause-Clear",
+    "BSD-4-Clause",
+    "BSL-1.0",
+    "CC-BY-4.0",
+    "CC-BY-SA-4.0",
+    "CC0-1.0",
+    "CECILL-2.1",
+    "CERN-OHL-P-2.0",
+    "CERN-OHL-S-2.0",
+    "CERN-OHL-W-2.0",
+    "ECL-2.0",
+    "EPL-1.0",
+    "EPL-2.0",
+    "EUPL-1.1",
+    "EUPL-1.2",
+    "GFDL-1.3",
+    "GPL-2.0",
+    "GPL-3.0",
+    "ISC",
+    "LGPL-2.1",
+    "LGPL-3.0",
+    "LPPL-1.3c",
+    "MIT",
+    "MIT-0",
+    "MPL-2.0",
+    "MS-PL",
+    "MS-RL",
+    "MulanPSL-2.0",
+    "NCSA",
+    "ODbL-1.0",
+    "OFL-1.1",
+    "OSL-3.0",
+    "PostgreSQL",
+    "Unlicense",
+    "UPL-1.0",
+    "Vim",
+    "WTFPL",
+    "Zlib",
+];
+
+fn unread(detail: Detail, error: &ForgeError) -> UnreadDetail {
+    tracing::warn!(forge = KIND, ?detail, %error, "a repository detail could not be read; the stored value is kept");
+    UnreadDetail {
+        detail,
+        error: error.to_string(),
+    }
+}
+
 impl GitlabProject {
     fn into_remote(self) -> RemoteRepository {
         let (namespace, last) = match self.path_with_namespace.rsplit_once('/') {
@@ -502,6 +672,13 @@ impl GitlabProject {
             // `forked_from_project` is present (and an object) only for forks.
             fork: self.forked_from_project.is_some(),
             mirror: self.mirror.unwrap_or(false),
+            // `import_url` alone is where a one-time import came from: not an upstream.
+            upstream_url: self
+                .import_url
+                .filter(|_| self.mirror == Some(true))
+                .as_deref()
+                .and_then(upstream_url),
+            license: self.license.and_then(GitlabLicense::spdx_id),
             topics: self.topics.or(self.tag_list).unwrap_or_default(),
             stars: self.star_count.unwrap_or(0),
             forks: self.forks_count.unwrap_or(0),

@@ -14,6 +14,7 @@ pub mod error;
 pub mod git_directory;
 pub mod gitea;
 pub mod github;
+mod github_graphql;
 pub mod gitlab;
 pub mod http;
 pub mod innersource;
@@ -23,7 +24,8 @@ pub mod repository;
 
 pub use bitbucket::{BitbucketClient, BitbucketConfig, BitbucketScope};
 pub use client::{
-    FetchedRepository, FileFetch, Forge, GrantOutcome, README_PATH, RepositoryListing, SyncStats,
+    FetchedRepository, FileFetch, Forge, FoundFile, GrantOutcome, README_PATH, RepositoryListing,
+    SyncStats, WantedFileAnswer,
 };
 pub use error::ForgeError;
 pub use git_directory::GitDirectorySource;

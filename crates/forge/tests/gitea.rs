@@ -1,12 +1,14 @@
 //! The Gitea / Forgejo client against wiremock servers answering as Gitea API v1 documents:
 //! `Link` and `X-Total-Count` paging, the `token` authorization, repository mapping, client-side
 //! `since`, retries, rate limits, malformed and failing pages, the topics fallback, raw files
-//! with blob-sha ETags and collaborator grants. Each test checks the result and the requests.
+//! with blob-sha ETags and collaborator grants, the per-repository languages read (bytes), the
+//! license from `licenses`, mirrors' upstreams. Each test checks the result and the requests.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 
+use agora_forge::repository::Detail;
 use agora_forge::{
     FetchedRepository, FileFetch, Forge, ForgeError, GiteaClient, GiteaConfig, GrantOutcome,
     HttpLimits, README_PATH, RemoteVisibility,
@@ -74,8 +76,16 @@ fn repo(id: u64, name: &str, updated_at: &str) -> Value {
     })
 }
 
+/// Requests besides the per-repository languages reads every listing and fetch adds, which the
+/// languages tests count on their own.
 async fn requests(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap().len()
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| !r.url.path().ends_with("/languages"))
+        .count()
 }
 
 fn link(server: &MockServer, next: u32, last: u32) -> String {
@@ -313,7 +323,11 @@ async fn server_errors_are_retried_until_success() {
     let listing = client.list_repositories(None).await.unwrap();
 
     assert_eq!(listing.repositories.len(), 1);
-    assert_eq!((client.stats().requests, client.stats().retries), (3, 2));
+    // Three attempts at the page, then the repository's languages.
+    assert_eq!(
+        (client.stats().requests, client.stats().retries),
+        (3 + 1, 2)
+    );
 }
 
 #[tokio::test]
@@ -699,4 +713,202 @@ async fn token_never_appears_in_errors_or_debug() {
         }
     }
     assert!(!format!("{client:?}").contains(TOKEN));
+}
+
+async fn mount_languages(server: &MockServer, name: &str, response: ResponseTemplate, times: u64) {
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v1/repos/acme/{name}/languages")))
+        .respond_with(response)
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn listing_reads_languages_in_bytes_and_the_license_from_licenses() {
+    let server = MockServer::start().await;
+    let mut engine = repo(1, "engine", "2024-03-01T10:00:00Z");
+    engine["licenses"] = json!(["Apache-2.0"]);
+    let mut dual = repo(2, "dual", "2024-03-01T10:00:00Z");
+    dual["licenses"] = json!(["MIT", "Apache-2.0"]);
+    let mut none = repo(3, "none", "2024-03-01T10:00:00Z");
+    none["licenses"] = json!([]);
+    // A server before 1.23 has no `licenses` at all.
+    let older = repo(4, "older", "2024-03-01T10:00:00Z");
+    mount_page(
+        &server,
+        "1",
+        ResponseTemplate::new(200).set_body_json(json!([engine, dual, none, older])),
+        1,
+    )
+    .await;
+    mount_languages(
+        &server,
+        "engine",
+        ResponseTemplate::new(200).set_body_json(json!({ "Go": 120034, "CSS": 3120 })),
+        1,
+    )
+    .await;
+    for name in ["dual", "none", "older"] {
+        mount_languages(
+            &server,
+            name,
+            ResponseTemplate::new(200).set_body_json(json!({})),
+            1,
+        )
+        .await;
+    }
+
+    let listing = client(&server).list_repositories(None).await.unwrap();
+
+    let engine = &listing.repositories[0];
+    assert_eq!(engine.languages.get("Go"), Some(&120034.0));
+    assert_eq!(engine.languages.get("CSS"), Some(&3120.0));
+    assert_eq!(engine.primary_language.as_deref(), Some("Go"));
+    assert_eq!(engine.license.as_deref(), Some("Apache-2.0"));
+    let licenses: Vec<_> = listing.repositories[1..]
+        .iter()
+        .map(|r| r.license.as_deref())
+        .collect();
+    assert_eq!(licenses, [Some("MIT OR Apache-2.0"), None, None]);
+    assert!(
+        listing
+            .repositories
+            .iter()
+            .all(|r| r.unread_details.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn incremental_listing_reads_languages_only_of_repositories_updated_since() {
+    let server = MockServer::start().await;
+    mount_page(
+        &server,
+        "1",
+        ResponseTemplate::new(200).set_body_json(json!([
+            repo(1, "old", "2024-01-01T00:00:00Z"),
+            repo(2, "new", "2024-03-05T00:00:00Z")
+        ])),
+        1,
+    )
+    .await;
+    mount_languages(
+        &server,
+        "old",
+        ResponseTemplate::new(200).set_body_json(json!({})),
+        0,
+    )
+    .await;
+    mount_languages(
+        &server,
+        "new",
+        ResponseTemplate::new(200).set_body_json(json!({ "Rust": 900 })),
+        1,
+    )
+    .await;
+    let since: DateTime<Utc> = "2024-03-01T00:00:00Z".parse().unwrap();
+
+    let listing = client(&server)
+        .list_repositories(Some(since))
+        .await
+        .unwrap();
+
+    assert_eq!(listing.repositories.len(), 1);
+    assert_eq!(listing.repositories[0].languages.get("Rust"), Some(&900.0));
+}
+
+#[tokio::test]
+async fn a_failed_languages_read_leaves_them_unknown_and_the_listing_complete() {
+    let server = MockServer::start().await;
+    mount_page(
+        &server,
+        "1",
+        ResponseTemplate::new(200).set_body_json(json!([repo(
+            1,
+            "engine",
+            "2024-03-01T10:00:00Z"
+        )])),
+        1,
+    )
+    .await;
+    mount_languages(
+        &server,
+        "engine",
+        ResponseTemplate::new(502).set_body_string("Bad Gateway"),
+        3,
+    )
+    .await;
+
+    let listing = client(&server).list_repositories(None).await.unwrap();
+
+    assert!(listing.complete && listing.authoritative_for_deletions());
+    let engine = &listing.repositories[0];
+    assert!(engine.is_unread(Detail::Languages));
+    assert!(!engine.is_unread(Detail::License));
+    assert!(engine.languages.is_empty());
+    assert!(
+        engine.unread_details[0]
+            .error
+            .contains("GET /api/v1/repos/acme/engine/languages")
+    );
+}
+
+#[tokio::test]
+async fn fetch_repository_reads_the_languages_too() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/repos/acme/engine"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(repo(
+            1,
+            "engine",
+            "2024-03-01T10:00:00Z",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_languages(
+        &server,
+        "engine",
+        ResponseTemplate::new(200).set_body_json(json!({ "Go": 10 })),
+        1,
+    )
+    .await;
+
+    let fetched = client(&server)
+        .fetch_repository("acme/engine")
+        .await
+        .unwrap();
+
+    let FetchedRepository::Found(repository) = fetched else {
+        panic!("expected Found");
+    };
+    assert_eq!(repository.languages.get("Go"), Some(&10.0));
+}
+
+#[tokio::test]
+async fn mirror_names_its_original_url_without_credentials_and_a_migration_does_not() {
+    let server = MockServer::start().await;
+    let mut mirror = repo(1, "widgets", "2024-03-01T10:00:00Z");
+    mirror["mirror"] = json!(true);
+    mirror["original_url"] = json!("https://bot:ghp_secret@github.com/acme/widgets");
+    let mut migrated = repo(2, "migrated", "2024-03-01T10:00:00Z");
+    migrated["original_url"] = json!("https://github.com/acme/migrated");
+    mount_page(
+        &server,
+        "1",
+        ResponseTemplate::new(200).set_body_json(json!([mirror, migrated])),
+        1,
+    )
+    .await;
+
+    let listing = client(&server).list_repositories(None).await.unwrap();
+
+    let mirror = &listing.repositories[0];
+    assert!(mirror.mirror);
+    assert_eq!(
+        mirror.upstream_url.as_deref(),
+        Some("https://github.com/acme/widgets")
+    );
+    let migrated = &listing.repositories[1];
+    assert!(!migrated.mirror && migrated.upstream_url.is_none());
 }

@@ -1,22 +1,24 @@
 //! The GitHub client against wiremock servers answering as GitHub documents: paging, headers,
 //! conditional requests, renames, rate limits, retries, malformed answers, the incremental
-//! watermark, access grants and file fetches. Each test checks the result and the requests made.
+//! watermark, access grants, file fetches, and the batched file read over GraphQL (blobs, errors,
+//! rate limits, the fall back to REST). Each test checks the result and the requests made.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use agora_forge::{
-    FetchedRepository, FileFetch, Forge, ForgeError, GithubClient, GithubConfig, GrantOutcome,
-    HttpLimits, README_PATH, RemoteVisibility,
+    FetchedRepository, FileFetch, Forge, ForgeError, FoundFile, GithubClient, GithubConfig,
+    GrantOutcome, HttpLimits, README_PATH, RemoteVisibility,
 };
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{
-    body_json, header, header_exists, method, path, query_param, query_param_is_missing,
+    body_json, body_partial_json, header, header_exists, method, path, query_param,
+    query_param_is_missing,
 };
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const TOKEN: &str = "ghp_SuperSecretToken1234567890";
 const ORG_REPOS: &str = "/orgs/acme/repos";
@@ -836,4 +838,402 @@ async fn token_never_appears_in_errors_or_debug() {
         }
     }
     assert!(!format!("{client:?}").contains(TOKEN));
+}
+
+/// The `alias: object(expression: $variable)` pairs of a GraphQL query, one selection per line.
+fn aliased_objects(query: &str) -> Vec<(String, String)> {
+    query
+        .lines()
+        .filter_map(|line| {
+            let (alias, rest) = line.trim().split_once(": object(expression: $")?;
+            Some((alias.to_owned(), rest.split(')').next()?.to_owned()))
+        })
+        .collect()
+}
+
+fn blob(oid: &str, text: &str) -> Value {
+    json!({ "oid": oid, "byteSize": text.len(), "isBinary": false, "isTruncated": false, "text": text })
+}
+
+/// Answers the file query as GitHub does: each aliased `object(expression: "HEAD:path")` is the
+/// blob held at that path, or `null`.
+fn graphql_files(files: Vec<(&'static str, Value)>) -> impl Fn(&Request) -> ResponseTemplate {
+    move |request: &Request| {
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        let query = body["query"].as_str().unwrap();
+        let mut repository = serde_json::Map::new();
+        for (alias, variable) in aliased_objects(query) {
+            let expression = body["variables"][variable.as_str()].as_str().unwrap();
+            let path = expression.strip_prefix("HEAD:").unwrap();
+            let found = files
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, b)| b.clone());
+            repository.insert(alias, found.unwrap_or(Value::Null));
+        }
+        ResponseTemplate::new(200).set_body_json(json!({ "data": { "repository": repository } }))
+    }
+}
+
+const WANTED: [&[&str]; 4] = [
+    &[README_PATH],
+    &["CONTRIBUTING.md", ".github/CONTRIBUTING.md"],
+    &["CODE_OF_CONDUCT.md"],
+    &[".github/CODEOWNERS", "CODEOWNERS"],
+];
+
+fn found(path: &str, fetch: FileFetch) -> Option<FoundFile> {
+    Some(FoundFile {
+        path: path.to_owned(),
+        fetch,
+    })
+}
+
+#[tokio::test]
+async fn files_are_read_in_one_graphql_request_on_enterprise_server_with_blob_ids_as_etags() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/graphql"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(graphql_files(vec![
+            (".github/README.md", blob("aaa1", "# Widget\n")),
+            ("README.md", blob("aaa2", "# The other README\n")),
+            (".github/CONTRIBUTING.md", blob("bbb", "Send patches.\n")),
+            ("CODEOWNERS", blob("ccc", "* @acme/widgets\n")),
+            // A directory: the Blob fragment selects nothing from it.
+            ("CODE_OF_CONDUCT.md", json!({})),
+        ]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = GithubClient::new(config(format!("{}/api/v3", server.uri()))).unwrap();
+    let etags = [("CODEOWNERS".to_owned(), "ccc".to_owned())].into();
+
+    let answers = client
+        .fetch_files("acme/widget", &WANTED, &etags)
+        .await
+        .unwrap();
+
+    let answers: Vec<Option<FoundFile>> = answers.into_iter().map(Result::unwrap).collect();
+    assert_eq!(
+        answers,
+        [
+            found(
+                ".github/README.md",
+                FileFetch::Changed {
+                    content: "# Widget\n".into(),
+                    etag: Some("aaa1".into())
+                }
+            ),
+            found(
+                ".github/CONTRIBUTING.md",
+                FileFetch::Changed {
+                    content: "Send patches.\n".into(),
+                    etag: Some("bbb".into())
+                }
+            ),
+            None,
+            found("CODEOWNERS", FileFetch::NotModified),
+        ]
+    );
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 1, "one request for every file");
+    let body: Value = serde_json::from_slice(&received[0].body).unwrap();
+    assert_eq!(body["variables"]["owner"], "acme");
+    assert_eq!(body["variables"]["name"], "widget");
+    assert!(!body["query"].as_str().unwrap().contains("widget"));
+    assert_eq!(client.stats().requests, 1);
+}
+
+#[tokio::test]
+async fn binary_blobs_are_errors_and_truncated_ones_are_read_whole_over_rest() {
+    let server = MockServer::start().await;
+    let whole = format!(
+        "{{\"title\": \"Widget\", \"motivation\": \"{}\"}}",
+        "x".repeat(600)
+    );
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(graphql_files(vec![
+            (
+                "README.md",
+                json!({ "oid": "bin", "byteSize": 2048, "isBinary": true, "isTruncated": false, "text": null }),
+            ),
+            (
+                "innersource.json",
+                json!({ "oid": "big", "byteSize": whole.len(), "isBinary": false, "isTruncated": true, "text": &whole[..100] }),
+            ),
+        ]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/widget/contents/innersource.json"))
+        .and(header("accept", "application/vnd.github.raw+json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("etag", "\"rest-etag\"")
+                .set_body_string(whole.clone()),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+
+    let mut answers = client
+        .fetch_files(
+            "acme/widget",
+            &[&[README_PATH], &["innersource.json"]],
+            &Default::default(),
+        )
+        .await
+        .unwrap()
+        .into_iter();
+
+    let readme = answers.next().unwrap().unwrap_err();
+    assert!(matches!(readme, ForgeError::Malformed { .. }), "{readme:?}");
+    assert!(readme.to_string().contains("binary"), "{readme}");
+    assert!(readme.to_string().contains("README.md"), "{readme}");
+    assert_eq!(
+        answers.next().unwrap().unwrap(),
+        found(
+            "innersource.json",
+            FileFetch::Changed {
+                content: whole,
+                etag: Some("big".into())
+            }
+        ),
+        "the whole text, under the blob id"
+    );
+}
+
+#[tokio::test]
+async fn graphql_not_found_means_no_files_and_other_errors_name_the_call() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(body_partial_json(
+            json!({ "variables": { "name": "gone" } }),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": { "repository": null },
+            "errors": [{
+                "type": "NOT_FOUND", "path": ["repository"],
+                "locations": [{ "line": 2, "column": 3 }],
+                "message": "Could not resolve to a Repository with the name 'acme/gone'."
+            }]
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(body_partial_json(json!({ "variables": { "name": "odd" } })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "errors": [{
+                "message": "Something went wrong while executing your query. Please include `0400:1A:2B` when reporting this issue."
+            }]
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .and(body_partial_json(
+            json!({ "variables": { "name": "saml" } }),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": { "repository": null },
+            "errors": [{
+                "type": "FORBIDDEN", "path": ["repository"],
+                "message": "Resource protected by organization SAML enforcement."
+            }]
+        })))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let none = Default::default();
+
+    let gone = client
+        .fetch_files("acme/gone", &WANTED, &none)
+        .await
+        .unwrap();
+    let odd = client
+        .fetch_files("acme/odd", &WANTED, &none)
+        .await
+        .unwrap_err();
+    let saml = client
+        .fetch_files("acme/saml", &WANTED, &none)
+        .await
+        .unwrap_err();
+
+    assert_eq!(gone.len(), 4);
+    assert!(gone.into_iter().all(|a| matches!(a, Ok(None))));
+    assert!(matches!(odd, ForgeError::Unreadable { .. }), "{odd:?}");
+    let text = odd.to_string();
+    assert!(
+        text.starts_with("github: cannot read POST /graphql"),
+        "{text}"
+    );
+    assert!(
+        text.contains("0400:1A:2B") && text.contains("acme/odd"),
+        "{text}"
+    );
+    assert!(
+        matches!(&saml, ForgeError::Forbidden { message, .. } if message.contains("SAML")),
+        "{saml:?}"
+    );
+    assert_eq!(requests(&server).await, 3, "no REST fallback for these");
+}
+
+#[tokio::test]
+async fn a_rate_limited_graphql_request_waits_for_the_reset_and_is_retried() {
+    let server = MockServer::start().await;
+    let reset = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 1;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-ratelimit-limit", "5000")
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-used", "5000")
+                .insert_header("x-ratelimit-reset", reset.to_string().as_str())
+                .insert_header("x-ratelimit-resource", "graphql")
+                .set_body_json(json!({
+                    "message": "API rate limit exceeded for user ID 1.",
+                    "documentation_url": "https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api"
+                })),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(graphql_files(vec![("README.md", blob("r1", "# Widget\n"))]))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+
+    let answers = client
+        .fetch_files("acme/widget", &[&[README_PATH]], &Default::default())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        answers.into_iter().next().unwrap().unwrap(),
+        found(
+            "README.md",
+            FileFetch::Changed {
+                content: "# Widget\n".into(),
+                etag: Some("r1".into())
+            }
+        )
+    );
+    let stats = client.stats();
+    assert_eq!(
+        (stats.requests, stats.rate_limited, stats.rate_limit_waits),
+        (2, 1, 1)
+    );
+}
+
+#[tokio::test]
+async fn files_are_read_over_rest_when_graphql_is_absent_or_its_budget_is_spent() {
+    async fn rest_files(server: &MockServer) {
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/widget/readme"))
+            .and(header("accept", "application/vnd.github.raw+json"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("# Widget\n"))
+            .mount(server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/widget/contents/CONTRIBUTING.md"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("Send patches.\n"))
+            .mount(server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path_regex_contents())
+            .respond_with(
+                ResponseTemplate::new(404).set_body_json(json!({ "message": "Not Found" })),
+            )
+            .with_priority(5)
+            .mount(server)
+            .await;
+    }
+    let expected_readme = found(
+        README_PATH,
+        FileFetch::Changed {
+            content: "# Widget\n".into(),
+            etag: None,
+        },
+    );
+
+    // No GraphQL endpoint (404): REST, and GraphQL is not asked again.
+    let absent = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({ "message": "Not Found" })))
+        .expect(1)
+        .mount(&absent)
+        .await;
+    rest_files(&absent).await;
+    let github = client(&absent);
+    for _ in 0..2 {
+        let answers: Vec<_> = github
+            .fetch_files("acme/widget", &WANTED, &Default::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(answers[0], expected_readme);
+        assert_eq!(answers[1].as_ref().unwrap().path, "CONTRIBUTING.md");
+        assert_eq!(answers[2], None);
+        assert_eq!(answers[3], None);
+    }
+    // 1 GraphQL, then twice: README, CONTRIBUTING, CODE_OF_CONDUCT, 2 CODEOWNERS paths.
+    assert_eq!(requests(&absent).await, 11);
+
+    // GraphQL's own budget spent (200 with RATE_LIMITED): REST until the reset.
+    let spent = MockServer::start().await;
+    let reset = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 600;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-reset", reset.to_string().as_str())
+                .set_body_json(json!({
+                    "errors": [{
+                        "type": "RATE_LIMITED", "code": "graphql_rate_limit",
+                        "message": "API rate limit already exceeded for user ID 1."
+                    }]
+                })),
+        )
+        .expect(1)
+        .mount(&spent)
+        .await;
+    rest_files(&spent).await;
+    let github = client(&spent);
+    for _ in 0..2 {
+        let answers = github
+            .fetch_files("acme/widget", &WANTED, &Default::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            answers.into_iter().next().unwrap().unwrap(),
+            expected_readme
+        );
+    }
+    assert_eq!(requests(&spent).await, 11);
+}
+
+fn path_regex_contents() -> wiremock::matchers::PathRegexMatcher {
+    wiremock::matchers::path_regex(r"^/repos/acme/widget/contents/.*$")
 }

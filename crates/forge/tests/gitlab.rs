@@ -1,13 +1,15 @@
 //! The GitLab client against wiremock servers answering as GitLab REST v4 documents: offset
 //! paging by `x-next-page` (with `x-total` dropped) and keyset paging by `Link`, the
 //! `PRIVATE-TOKEN` header, project mapping, `last_activity_after`, retries, rate limits (with and
-//! without headers), malformed and failing pages, renames, raw files and member grants. Each test
+//! without headers), malformed and failing pages, renames, raw files and member grants, the
+//! per-project languages (percentages) and license reads, pull mirrors' upstreams. Each test
 //! checks the result and the requests made.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use agora_forge::repository::Detail;
 use agora_forge::{
     FetchedRepository, FileFetch, Forge, ForgeError, GitlabClient, GitlabConfig, GrantOutcome,
     HttpLimits, README_PATH, RemoteVisibility,
@@ -88,8 +90,25 @@ fn project(id: u64, namespace: &str, path: &str, visibility: &str) -> Value {
     })
 }
 
+/// Requests besides the per-project detail reads every listing adds (`/projects/:id/languages`
+/// and `/projects/:id?license=true`), which the detail tests count on their own.
 async fn requests(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap().len()
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| !is_detail_read(r))
+        .count()
+}
+
+fn is_detail_read(request: &wiremock::Request) -> bool {
+    let path = request.url.path();
+    let by_id = path
+        .rsplit('/')
+        .next()
+        .is_some_and(|id| id.bytes().all(|b| b.is_ascii_digit()));
+    path.ends_with("/languages") || (by_id && request.url.query() == Some("license=true"))
 }
 
 async fn mount_ok(server: &MockServer, route: &str, body: Value) {
@@ -156,7 +175,8 @@ async fn group_listing_follows_x_next_page_over_three_pages_without_x_total() {
         ]
     );
     assert_eq!(requests(&server).await, 3);
-    assert_eq!(client.stats().requests, 3);
+    // Three pages, then languages and license for each of the three projects.
+    assert_eq!(client.stats().requests, 3 + 2 * 3);
     let first = server.received_requests().await.unwrap().remove(0);
     let query = first.url.query().unwrap();
     for expected in [
@@ -365,7 +385,11 @@ async fn server_errors_are_retried_until_success() {
 
     assert!(listing.complete);
     assert_eq!(listing.repositories.len(), 1);
-    assert_eq!((client.stats().requests, client.stats().retries), (3, 2));
+    // Three attempts at the page, then the project's license and languages.
+    assert_eq!(
+        (client.stats().requests, client.stats().retries),
+        (3 + 2, 2)
+    );
 }
 
 fn epoch_now() -> u64 {
@@ -581,6 +605,7 @@ async fn fetch_repository_found_moved_by_remembered_id_and_gone() {
         .expect(1)
         .mount(&server)
         .await;
+    // By id: the listing reads its license there, and the fetch after the rename finds it.
     Mock::given(method("GET"))
         .and(path("/api/v4/projects/42"))
         .respond_with(ResponseTemplate::new(200).set_body_json(project(
@@ -589,7 +614,7 @@ async fn fetch_repository_found_moved_by_remembered_id_and_gone() {
             "new-name",
             "public",
         )))
-        .expect(1)
+        .expect(2)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -636,7 +661,9 @@ async fn fetch_repository_found_moved_by_remembered_id_and_gone() {
     }
     assert!(matches!(found, FetchedRepository::Found(r) if r.full_name == "acme/platform/here"));
     assert_eq!(gone, FetchedRepository::Gone, "unknown id: a 404 is final");
-    assert_eq!(requests(&server).await, 5);
+    // The listing, the old path's 404, `here` and `deleted`; the lookups by id 42 are reads
+    // with `license=true`, left out of this count.
+    assert_eq!(requests(&server).await, 4);
     assert!(matches!(
         client.fetch_repository("no-namespace").await,
         Err(ForgeError::InvalidInput { .. })
@@ -875,4 +902,255 @@ async fn token_never_appears_in_errors_or_debug() {
         }
     }
     assert!(!format!("{client:?}").contains(TOKEN));
+}
+
+/// `GET /projects/:id?license=true` as GitLab answers it: the project, with `license_url` and
+/// the detected `license` (licensee's key, name, nickname and URLs), or `null` for none.
+fn project_with_license(id: u64, name: &str, license: Value) -> Value {
+    let mut body = project(id, "acme/platform", name, "internal");
+    body["license_url"] = json!(format!(
+        "https://gitlab.example.com/acme/platform/{name}/-/blob/main/LICENSE"
+    ));
+    body["license"] = license;
+    body
+}
+
+async fn mount_details(server: &MockServer, id: u64, languages: Value, license: Value) {
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v4/projects/{id}/languages")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(languages))
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v4/projects/{id}")))
+        .and(query_param("license", "true"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(project_with_license(
+                id,
+                &format!("p{id}"),
+                license,
+            )),
+        )
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn listing_reads_each_projects_language_percentages_and_spdx_license() {
+    let server = MockServer::start().await;
+    mount_ok(
+        &server,
+        GROUP_PROJECTS,
+        json!([
+            project(1, "acme/platform", "engine", "internal"),
+            project(2, "acme/platform", "notes", "internal")
+        ]),
+    )
+    .await;
+    mount_details(
+        &server,
+        1,
+        json!({ "Rust": 81.52, "Shell": 12.3, "Dockerfile": 6.18 }),
+        json!({
+            "key": "apache-2.0",
+            "name": "Apache License 2.0",
+            "nickname": null,
+            "html_url": "http://choosealicense.com/licenses/apache-2.0/",
+            "source_url": "http://www.apache.org/licenses/LICENSE-2.0.html"
+        }),
+    )
+    .await;
+    // An empty repository: no languages; no license file.
+    mount_details(&server, 2, json!({}), Value::Null).await;
+
+    let listing = group_client(&server).list_repositories(None).await.unwrap();
+
+    let engine = &listing.repositories[0];
+    assert_eq!(engine.languages.len(), 3);
+    assert_eq!(engine.languages.get("Rust"), Some(&81.52));
+    assert_eq!(engine.languages.get("Dockerfile"), Some(&6.18));
+    assert_eq!(engine.primary_language.as_deref(), Some("Rust"));
+    assert_eq!(engine.license.as_deref(), Some("Apache-2.0"));
+    assert!(engine.unread_details.is_empty());
+    let notes = &listing.repositories[1];
+    assert!(notes.languages.is_empty());
+    assert_eq!(notes.primary_language, None);
+    assert_eq!(notes.license, None);
+    assert!(notes.unread_details.is_empty(), "none read is not unread");
+}
+
+#[tokio::test]
+async fn unidentified_license_is_none_and_known_keys_map_to_spdx_case() {
+    let server = MockServer::start().await;
+    mount_ok(
+        &server,
+        GROUP_PROJECTS,
+        json!([
+            project(1, "acme/platform", "a", "internal"),
+            project(2, "acme/platform", "b", "internal"),
+            project(3, "acme/platform", "c", "internal")
+        ]),
+    )
+    .await;
+    for (id, key) in [(1, "other"), (2, "bsd-3-clause"), (3, "mit")] {
+        mount_details(&server, id, json!({}), json!({ "key": key, "name": key })).await;
+    }
+
+    let listing = group_client(&server).list_repositories(None).await.unwrap();
+
+    let licenses: Vec<_> = listing
+        .repositories
+        .iter()
+        .map(|r| r.license.as_deref())
+        .collect();
+    assert_eq!(licenses, [None, Some("BSD-3-Clause"), Some("MIT")]);
+}
+
+#[tokio::test]
+async fn incremental_listing_reads_details_only_of_projects_active_since_the_watermark() {
+    let server = MockServer::start().await;
+    let mut old = project(1, "acme/platform", "old", "internal");
+    old["last_activity_at"] = json!("2024-01-01T00:00:00.000Z");
+    let mut active = project(2, "acme/platform", "active", "internal");
+    active["last_activity_at"] = json!("2024-03-05T00:00:00.000Z");
+    // The group endpoint may ignore `last_activity_after`: the client filters as well.
+    mount_ok(&server, GROUP_PROJECTS, json!([old, active])).await;
+    mount_details(&server, 2, json!({ "Go": 100.0 }), json!({ "key": "mit" })).await;
+    for route in ["/api/v4/projects/1/languages", "/api/v4/projects/1"] {
+        Mock::given(method("GET"))
+            .and(path(route))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+            .expect(0)
+            .mount(&server)
+            .await;
+    }
+    let since: DateTime<Utc> = "2024-03-01T00:00:00Z".parse().unwrap();
+
+    let listing = group_client(&server)
+        .list_repositories(Some(since))
+        .await
+        .unwrap();
+
+    assert_eq!(listing.repositories.len(), 1);
+    assert_eq!(listing.repositories[0].license.as_deref(), Some("MIT"));
+    assert_eq!(listing.repositories[0].languages.get("Go"), Some(&100.0));
+}
+
+#[tokio::test]
+async fn failed_detail_reads_leave_values_unknown_and_the_listing_complete() {
+    let server = MockServer::start().await;
+    mount_ok(
+        &server,
+        GROUP_PROJECTS,
+        json!([project(1, "acme/platform", "engine", "internal")]),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/1/languages"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(json!({ "message": "500 Internal Server Error" })),
+        )
+        .expect(3)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/1"))
+        .and(query_param("license", "true"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(json!({ "message": "403 Forbidden" })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let listing = group_client(&server).list_repositories(None).await.unwrap();
+
+    assert!(listing.complete && listing.authoritative_for_deletions());
+    let engine = &listing.repositories[0];
+    assert!(engine.is_unread(Detail::Languages) && engine.is_unread(Detail::License));
+    assert!(engine.languages.is_empty() && engine.license.is_none());
+    let errors: Vec<_> = engine
+        .unread_details
+        .iter()
+        .map(|u| u.error.as_str())
+        .collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("GET /api/v4/projects/1/languages") && e.contains("500")),
+        "{errors:?}"
+    );
+    assert!(errors.iter().any(|e| e.contains("403")), "{errors:?}");
+    assert!(errors.iter().all(|e| !e.contains(TOKEN)));
+}
+
+#[tokio::test]
+async fn fetch_repository_reads_the_license_with_the_project_and_the_languages() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/acme%2Fplatform%2Fengine"))
+        .and(query_param("license", "true"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(project_with_license(
+                1,
+                "engine",
+                json!({ "key": "mpl-2.0", "name": "Mozilla Public License 2.0" }),
+            )),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/1/languages"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "Java": 70.0, "Kotlin": 30.0 })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let fetched = group_client(&server)
+        .fetch_repository("acme/platform/engine")
+        .await
+        .unwrap();
+
+    let FetchedRepository::Found(repository) = fetched else {
+        panic!("expected Found, got {fetched:?}");
+    };
+    assert_eq!(repository.license.as_deref(), Some("MPL-2.0"));
+    assert_eq!(repository.primary_language.as_deref(), Some("Java"));
+    assert_eq!(repository.languages.get("Kotlin"), Some(&30.0));
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn pull_mirror_names_its_upstream_without_credentials_and_forks_and_imports_do_not() {
+    let server = MockServer::start().await;
+    let mut mirror = project(1, "acme/platform", "widgets", "internal");
+    mirror["mirror"] = json!(true);
+    mirror["import_url"] =
+        json!("https://oauth2:glpat-upstream-secret@github.com/acme/widgets.git");
+    let mut fork = project(2, "acme/platform", "widgets-fork", "internal");
+    fork["forked_from_project"] =
+        json!({ "id": 1, "path_with_namespace": "acme/platform/widgets" });
+    let mut imported = project(3, "acme/platform", "imported", "internal");
+    imported["import_url"] = json!("https://github.com/acme/imported.git");
+    imported["mirror"] = json!(false);
+    mount_ok(&server, GROUP_PROJECTS, json!([mirror, fork, imported])).await;
+
+    let listing = group_client(&server).list_repositories(None).await.unwrap();
+
+    let [mirror, fork, imported] = &listing.repositories[..] else {
+        panic!("three projects expected");
+    };
+    assert!(mirror.mirror);
+    assert_eq!(
+        mirror.upstream_url.as_deref(),
+        Some("https://github.com/acme/widgets.git")
+    );
+    assert!(fork.fork && !fork.mirror && fork.upstream_url.is_none());
+    assert!(!imported.mirror && imported.upstream_url.is_none());
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod grants;
 pub mod import;
+pub mod mirrors;
 pub mod notify;
 pub mod progress;
 pub mod reindex;
@@ -42,9 +43,8 @@ impl Indexer {
             .read(move |conn| agora_catalog::repositories::project(conn, id))
             .await?;
         match project {
-            Some(project) => self
-                .index
-                .upsert(vec![documents::project_document(&project)])?,
+            // A linked mirror is taken out of the index: it is a source of another project.
+            Some(project) => self.index_projects(std::slice::from_ref(&project))?,
             None => self.index.delete(u64::try_from(id).unwrap_or_default())?,
         }
         Ok(())

@@ -1,11 +1,14 @@
 //! The files in a repository that say who owns it and how to join in: README, CONTRIBUTING,
 //! CODE_OF_CONDUCT, CODEOWNERS (all standard paths), Backstage `catalog-info.yaml` and SAP
-//! `innersource.json`. Fetched conditionally (ETags) and parsed leniently: a broken file is
-//! reported and ignored, never a reason to lose the repository.
+//! `innersource.json`. Fetched in one batch per repository, conditionally (ETags, or blob ids
+//! where the forge answers those), and parsed leniently: a broken file is reported and ignored,
+//! never a reason to lose the repository.
 
 use std::collections::BTreeMap;
 
-use agora_forge::{FileFetch, Forge, ForgeError, InnerSourceJson, README_PATH};
+use agora_forge::{
+    FileFetch, Forge, ForgeError, FoundFile, InnerSourceJson, README_PATH, WantedFileAnswer,
+};
 use serde::{Deserialize, Serialize};
 
 /// Where each kind of file may live, first match wins.
@@ -112,112 +115,127 @@ pub fn parse_catalog_info(text: &str) -> Result<CatalogInfo, String> {
     })
 }
 
+/// What the forge said about one wanted file.
 enum Fetched {
     Content(String),
     Unchanged,
     Missing,
+    Failed(ForgeError),
 }
 
-async fn fetch(
-    forge: &dyn Forge,
-    full_name: &str,
-    path: &str,
+/// The answer for one wanted file, recording the etag to send next time.
+fn take(
+    answer: Option<WantedFileAnswer>,
     stored: &RepositoryFiles,
     files: &mut RepositoryFiles,
-) -> Result<Fetched, ForgeError> {
-    let etag = stored.etags.get(path).map(String::as_str);
-    Ok(match forge.fetch_file(full_name, path, etag).await? {
-        FileFetch::Changed { content, etag } => {
-            if let Some(etag) = etag {
-                files.etags.insert(path.to_owned(), etag);
+) -> Fetched {
+    match answer {
+        // `fetch_files` answers one entry per wanted file; a forge that answers fewer leaves the
+        // rest unread rather than guessed.
+        None => Fetched::Failed(ForgeError::Malformed {
+            source_name: "forge".to_owned(),
+            what: "a batched file read".to_owned(),
+            reason: "fewer answers than files asked for".to_owned(),
+        }),
+        Some(Err(e)) => Fetched::Failed(e),
+        Some(Ok(None)) => Fetched::Missing,
+        Some(Ok(Some(FoundFile { path, fetch }))) => match fetch {
+            FileFetch::Changed { content, etag } => {
+                if let Some(etag) = etag {
+                    files.etags.insert(path, etag);
+                }
+                Fetched::Content(content)
             }
-            Fetched::Content(content)
-        }
-        FileFetch::NotModified => {
-            if let Some(etag) = etag {
-                files.etags.insert(path.to_owned(), etag.to_owned());
+            FileFetch::NotModified => {
+                if let Some(etag) = stored.etags.get(&path) {
+                    files.etags.insert(path, etag.clone());
+                }
+                Fetched::Unchanged
             }
-            Fetched::Unchanged
-        }
-        FileFetch::Missing => Fetched::Missing,
-    })
-}
-
-/// The first path of `paths` that exists: (path, fetched).
-async fn first_present(
-    forge: &dyn Forge,
-    full_name: &str,
-    paths: &[&str],
-    stored: &RepositoryFiles,
-    files: &mut RepositoryFiles,
-) -> Result<Option<Fetched>, ForgeError> {
-    for path in paths {
-        match fetch(forge, full_name, path, stored, files).await? {
-            Fetched::Missing => continue,
-            found => return Ok(Some(found)),
-        }
+            FileFetch::Missing => Fetched::Missing,
+        },
     }
-    Ok(None)
 }
 
-/// Reads the repository's files, revalidating what was stored. A transient forge failure on a
-/// file keeps the stored value for that file (and is reported), so a flaky forge never erases
-/// what the catalog knew.
+/// Reads the repository's files in one batch (`Forge::fetch_files`: a single GraphQL request on
+/// GitHub, file by file elsewhere), revalidating what was stored. A forge failure on a file keeps
+/// the stored value for that file (and is reported), so a flaky forge never erases what the
+/// catalog knew.
 pub async fn read_files(
     forge: &dyn Forge,
     full_name: &str,
     stored: &RepositoryFiles,
 ) -> RepositoryFiles {
+    let wanted: [&[&str]; 6] = [
+        &[README_PATH],
+        CONTRIBUTING,
+        CODE_OF_CONDUCT,
+        CODEOWNERS,
+        &[CATALOG_INFO],
+        &[INNERSOURCE],
+    ];
+    let answers = match forge.fetch_files(full_name, &wanted, &stored.etags).await {
+        Ok(answers) => answers,
+        Err(e) => {
+            // Nothing could be read: everything stays as it was.
+            let mut files = stored.clone();
+            files.problems = vec![problem("files", e)];
+            return files;
+        }
+    };
+    let mut answers = answers.into_iter();
     let mut files = RepositoryFiles::default();
 
-    match fetch(forge, full_name, README_PATH, stored, &mut files).await {
-        Ok(Fetched::Content(text)) => files.readme = Some(text),
-        Ok(Fetched::Unchanged) => files.readme = stored.readme.clone(),
-        Ok(Fetched::Missing) => {}
-        Err(e) => {
+    match take(answers.next(), stored, &mut files) {
+        Fetched::Content(text) => files.readme = Some(text),
+        Fetched::Unchanged => files.readme = stored.readme.clone(),
+        Fetched::Missing => {}
+        Fetched::Failed(e) => {
             files.readme = stored.readme.clone();
             files.problems.push(problem("README", e));
         }
     }
-    match first_present(forge, full_name, CONTRIBUTING, stored, &mut files).await {
-        Ok(found) => files.has_contributing = found.is_some(),
-        Err(e) => {
+    match take(answers.next(), stored, &mut files) {
+        Fetched::Content(_) | Fetched::Unchanged => files.has_contributing = true,
+        Fetched::Missing => {}
+        Fetched::Failed(e) => {
             files.has_contributing = stored.has_contributing;
             files.problems.push(problem("CONTRIBUTING", e));
         }
     }
-    match first_present(forge, full_name, CODE_OF_CONDUCT, stored, &mut files).await {
-        Ok(found) => files.has_code_of_conduct = found.is_some(),
-        Err(e) => {
+    match take(answers.next(), stored, &mut files) {
+        Fetched::Content(_) | Fetched::Unchanged => files.has_code_of_conduct = true,
+        Fetched::Missing => {}
+        Fetched::Failed(e) => {
             files.has_code_of_conduct = stored.has_code_of_conduct;
             files.problems.push(problem("CODE_OF_CONDUCT", e));
         }
     }
-    match first_present(forge, full_name, CODEOWNERS, stored, &mut files).await {
-        Ok(Some(Fetched::Content(text))) => files.codeowners = root_owners(&text),
-        Ok(Some(Fetched::Unchanged)) => files.codeowners = stored.codeowners.clone(),
-        Ok(_) => {}
-        Err(e) => {
+    match take(answers.next(), stored, &mut files) {
+        Fetched::Content(text) => files.codeowners = root_owners(&text),
+        Fetched::Unchanged => files.codeowners = stored.codeowners.clone(),
+        Fetched::Missing => {}
+        Fetched::Failed(e) => {
             files.codeowners = stored.codeowners.clone();
             files.problems.push(problem("CODEOWNERS", e));
         }
     }
-    match fetch(forge, full_name, CATALOG_INFO, stored, &mut files).await {
-        Ok(Fetched::Content(text)) => match parse_catalog_info(&text) {
+    match take(answers.next(), stored, &mut files) {
+        Fetched::Content(text) => match parse_catalog_info(&text) {
             Ok(info) => files.catalog_info = Some(info),
             Err(e) => files
                 .problems
                 .push(format!("{CATALOG_INFO} is not valid YAML: {e}")),
         },
-        Ok(Fetched::Unchanged) => files.catalog_info = stored.catalog_info.clone(),
-        Ok(Fetched::Missing) => {}
-        Err(e) => {
+        Fetched::Unchanged => files.catalog_info = stored.catalog_info.clone(),
+        Fetched::Missing => {}
+        Fetched::Failed(e) => {
             files.catalog_info = stored.catalog_info.clone();
             files.problems.push(problem(CATALOG_INFO, e));
         }
     }
-    match fetch(forge, full_name, INNERSOURCE, stored, &mut files).await {
-        Ok(Fetched::Content(text)) => match serde_json::from_str::<serde_json::Value>(&text) {
+    match take(answers.next(), stored, &mut files) {
+        Fetched::Content(text) => match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(serde_json::Value::Object(object)) => files.innersource = Some(object),
             Ok(_) => files
                 .problems
@@ -226,9 +244,9 @@ pub async fn read_files(
                 .problems
                 .push(format!("{INNERSOURCE} is not valid JSON: {e}")),
         },
-        Ok(Fetched::Unchanged) => files.innersource = stored.innersource.clone(),
-        Ok(Fetched::Missing) => {}
-        Err(e) => {
+        Fetched::Unchanged => files.innersource = stored.innersource.clone(),
+        Fetched::Missing => {}
+        Fetched::Failed(e) => {
             files.innersource = stored.innersource.clone();
             files.problems.push(problem(INNERSOURCE, e));
         }

@@ -13,14 +13,15 @@ use std::collections::HashSet;
 use agora_catalog::model::{ListingDraft, Repository};
 use agora_catalog::sync_runs::{self, SyncCounts};
 use agora_catalog::{departments, forges, listings, repositories};
+use agora_forge::repository::Detail;
 use agora_forge::{FetchedRepository, Forge, RemoteRepository};
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 
 use crate::activity::{ActivityInputs, activity_score};
 use crate::department::department_for;
-use crate::documents::project_document;
 use crate::import::{department_display_name, repository_row};
+use crate::mirrors;
 use crate::repository_files::{RepositoryFiles, read_files};
 use crate::{Indexer, IndexerError, Progress};
 
@@ -85,25 +86,63 @@ struct Prepared {
     remote: RemoteRepository,
     files: RepositoryFiles,
     fetched: bool,
+    /// Details the forge could not read (their stored values were kept), for the report.
+    unread: Vec<String>,
 }
 
 fn has_publish_topic(remote: &RemoteRepository, topic: &str) -> bool {
     remote.topics.iter().any(|t| t.eq_ignore_ascii_case(topic))
 }
 
+/// Whether the stored files are still those of the default branch: any push moves the push
+/// time, and only a push (or a switch of the default branch) changes the branch's files.
 fn unchanged_since(stored: &Repository, remote: &RemoteRepository) -> bool {
     // Compared in whole seconds: forges report seconds, and PostgreSQL keeps microseconds only.
     stored.removed_at.is_none()
         && remote.pushed_at.is_some()
         && stored.forge_pushed_at.map(|t| t.and_utc().timestamp())
             == remote.pushed_at.map(|t| t.timestamp())
+        && stored.default_branch == remote.default_branch
+        // A file that could not be read last time kept its older value: read it again.
+        && !had_file_problems(stored)
+}
+
+fn had_file_problems(stored: &Repository) -> bool {
+    stored.metadata().is_ok_and(|metadata| {
+        metadata
+            .get("file_problems")
+            .and_then(|problems| problems.as_array())
+            .is_some_and(|problems| !problems.is_empty())
+    })
+}
+
+/// Languages or license the forge could not read this time keep their stored values (unknown is
+/// not empty); the failures are returned for the report.
+fn keep_unread_details(remote: &mut RemoteRepository, stored: Option<&Repository>) -> Vec<String> {
+    if let Some(stored) = stored {
+        if remote.is_unread(Detail::Languages) {
+            remote.languages = stored.languages().unwrap_or_default();
+            remote.primary_language = remote
+                .primary_language
+                .take()
+                .or_else(|| stored.primary_language.clone());
+        }
+        if remote.is_unread(Detail::License) {
+            remote.license = stored.license.clone();
+        }
+    }
+    remote
+        .unread_details
+        .iter()
+        .map(|unread| format!("kept the stored {:?}: {}", unread.detail, unread.error))
+        .collect()
 }
 
 async fn prepare(
     indexer: &Indexer,
     client: &dyn Forge,
     forge_id: i64,
-    remote: RemoteRepository,
+    mut remote: RemoteRepository,
     full: bool,
 ) -> Result<Prepared, IndexerError> {
     let external_id = remote.external_id.clone();
@@ -111,6 +150,7 @@ async fn prepare(
         .catalog
         .read(move |conn| repositories::by_external_id(conn, forge_id, &external_id))
         .await?;
+    let unread = keep_unread_details(&mut remote, stored.as_ref());
     let stored_files = stored
         .as_ref()
         .map(RepositoryFiles::from_stored)
@@ -120,6 +160,7 @@ async fn prepare(
             remote,
             files: stored_files,
             fetched: false,
+            unread,
         });
     }
     let files = read_files(client, &remote.full_name, &stored_files).await;
@@ -127,6 +168,7 @@ async fn prepare(
         remote,
         files,
         fetched: true,
+        unread,
     })
 }
 
@@ -252,11 +294,15 @@ impl Indexer {
         let map = forge.department_map()?;
         let topic = SyncOptions::default().publish_topic;
         let forge_id = forge.id;
-        let id = self
+        let (id, linked) = self
             .catalog
-            .write(move |conn| write_one(conn, forge_id, &map, &topic, &item))
+            .write(move |conn| {
+                let id = write_one(conn, forge_id, &map, &topic, &item)?;
+                Ok((id, mirrors::record_sources(conn, id, &item.remote)?))
+            })
             .await?;
-        self.refresh_project(id).await?;
+        self.reindex_rows(std::iter::once(id).chain(linked).collect())
+            .await?;
         Ok(id)
     }
 
@@ -281,6 +327,7 @@ impl Indexer {
                 item.files
                     .problems
                     .iter()
+                    .chain(&item.unread)
                     .map(|p| format!("{}: {p}", item.remote.full_name)),
             );
         }
@@ -291,18 +338,17 @@ impl Indexer {
             .write(move |conn| {
                 let mut ids = Vec::with_capacity(batch.len());
                 for item in &batch {
-                    ids.push(write_one(conn, forge_id, &map, &topic, item)?);
+                    let id = write_one(conn, forge_id, &map, &topic, item)?;
+                    ids.push(id);
+                    // Mirrors linked or unlinked by this row, and the projects they join.
+                    ids.extend(mirrors::record_sources(conn, id, &item.remote)?);
                 }
+                ids.sort_unstable();
+                ids.dedup();
                 Ok(ids)
             })
             .await?;
-        let projects = self
-            .catalog
-            .read(move |conn| repositories::projects_by_ids(conn, &ids))
-            .await?;
-        self.index
-            .upsert(projects.iter().map(project_document).collect())?;
-        Ok(())
+        self.reindex_rows(ids).await
     }
 
     /// Repositories the complete listing did not mention: removed only when the forge confirms.
@@ -351,22 +397,41 @@ impl Indexer {
         for (id, _, full_name) in missing {
             match client.fetch_repository(&full_name).await {
                 Ok(FetchedRepository::Gone) => {
-                    self.catalog
-                        .write(move |conn| repositories::mark_removed(conn, id))
+                    // Its mirrors, still on their forges, stand on their own again.
+                    let released = self
+                        .catalog
+                        .write(move |conn| {
+                            repositories::mark_removed(conn, id)?;
+                            repositories::release_mirrors(conn, id)
+                        })
                         .await?;
                     removed_ids.push(id);
+                    refreshed_ids.extend(released);
                 }
                 Ok(FetchedRepository::Moved { repository, .. })
                 | Ok(FetchedRepository::Found(repository)) => {
                     // Still there (renamed, or the listing missed it): refresh the entry in place.
                     let renamed = repository.full_name != full_name;
                     let row = repository_row(&repository, forge_id, None);
-                    let refreshed = self
+                    let (unread_languages, unread_license) = (
+                        repository.is_unread(Detail::Languages),
+                        repository.is_unread(Detail::License),
+                    );
+                    let (refreshed, linked) = self
                         .catalog
                         .write(move |conn| {
                             let stored = repositories::by_id(conn, id)?;
                             let mut row = row;
                             if let Some(stored) = stored {
+                                // Details the forge could not read this time stay as stored.
+                                if unread_languages {
+                                    row.languages = stored.languages;
+                                    row.primary_language =
+                                        row.primary_language.or(stored.primary_language);
+                                }
+                                if unread_license {
+                                    row.license = stored.license;
+                                }
                                 // Keep what the files said; only the listing facts are new.
                                 row.department_id = stored.department_id;
                                 row.readme = stored.readme;
@@ -376,13 +441,15 @@ impl Indexer {
                                 row.metadata = stored.metadata;
                                 row.activity_score = stored.activity_score;
                             }
-                            repositories::upsert(conn, &row)
+                            let id = repositories::upsert(conn, &row)?;
+                            Ok((id, mirrors::record_sources(conn, id, &repository)?))
                         })
                         .await?;
                     if renamed {
                         report.renamed += 1;
                     }
                     refreshed_ids.push(refreshed);
+                    refreshed_ids.extend(linked);
                 }
                 Err(e) => {
                     report.status = SyncStatus::Partial;
@@ -393,14 +460,10 @@ impl Indexer {
             }
         }
         report.removed = removed_ids.len();
-        let ids: Vec<i64> = removed_ids.into_iter().chain(refreshed_ids).collect();
-        let projects = self
-            .catalog
-            .read(move |conn| repositories::projects_by_ids(conn, &ids))
-            .await?;
-        self.index
-            .upsert(projects.iter().map(project_document).collect())?;
-        Ok(())
+        let mut ids: Vec<i64> = removed_ids.into_iter().chain(refreshed_ids).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        self.reindex_rows(ids).await
     }
 
     async fn finish_sync(

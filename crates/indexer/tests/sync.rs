@@ -1,22 +1,25 @@
 //! The sync pipeline against a GitHub organisation served by wiremock, on SQLite and PostgreSQL:
 //! what the catalog and index hold afterwards, what the run recorded, and how many requests a
-//! re-sync costs. The fault matrix: 0 projects lost whatever the forge answers.
+//! re-sync costs. The fault matrix: 0 projects lost whatever the forge answers. Files are served
+//! as GitHub's GraphQL API answers the client's one-query-per-repository file read.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use agora_catalog::model::{ForgeKind, Role};
 use agora_catalog::testing::TestDatabase;
 use agora_catalog::users::UserClaims;
 use agora_catalog::{forges, repositories, stars, storage_test, sync_runs, users};
-use agora_forge::{GithubClient, GithubConfig, HttpLimits};
+use agora_forge::{Forge, GithubClient, GithubConfig, HttpLimits};
 use agora_indexer::sync::{SyncOptions, SyncStatus};
 use agora_indexer::{Indexer, NoProgress};
 use agora_search::{Audience, SearchIndex, SearchRequest};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 fn repo(id: u64, name: &str, pushed_at: &str) -> Value {
     json!({
@@ -38,11 +41,49 @@ fn org(n: u64) -> Vec<Value> {
         .collect()
 }
 
+/// Files by (repository name, path), as the fake GitHub's GraphQL endpoint serves them.
+type Files = Arc<Mutex<HashMap<(String, String), String>>>;
+
+/// The `alias: object(expression: $variable)` pairs of a GraphQL query, one selection per line.
+fn aliased_objects(query: &str) -> Vec<(String, String)> {
+    query
+        .lines()
+        .filter_map(|line| {
+            let (alias, rest) = line.trim().split_once(": object(expression: $")?;
+            Some((alias.to_owned(), rest.split(')').next()?.to_owned()))
+        })
+        .collect()
+}
+
+/// `POST /graphql` as GitHub answers the file query: each aliased `object(expression:
+/// "HEAD:path")` is the blob at that path (its oid derived from the text) or `null`.
+fn graphql_files(files: Files) -> impl Fn(&Request) -> ResponseTemplate {
+    move |request: &Request| {
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        let name = body["variables"]["name"].as_str().unwrap().to_owned();
+        let files = files.lock().unwrap();
+        let mut repository = serde_json::Map::new();
+        for (alias, variable) in aliased_objects(body["query"].as_str().unwrap()) {
+            let expression = body["variables"][variable.as_str()].as_str().unwrap();
+            let path = expression.strip_prefix("HEAD:").unwrap().to_owned();
+            let blob = files.get(&(name.clone(), path)).map(|text| {
+                json!({
+                    "oid": format!("{:040x}", text.len() * 7919 + text.bytes().map(usize::from).sum::<usize>()),
+                    "byteSize": text.len(), "isBinary": false, "isTruncated": false, "text": text
+                })
+            });
+            repository.insert(alias, blob.unwrap_or(Value::Null));
+        }
+        ResponseTemplate::new(200).set_body_json(json!({ "data": { "repository": repository } }))
+    }
+}
+
 struct Fixture {
     _db: TestDatabase,
     server: MockServer,
     indexer: Indexer,
     forge_id: i64,
+    files: Files,
 }
 
 impl Fixture {
@@ -73,6 +114,7 @@ impl Fixture {
             server,
             indexer,
             forge_id: forge.id,
+            files: Files::default(),
         }
     }
 
@@ -93,9 +135,11 @@ impl Fixture {
         .unwrap()
     }
 
-    /// Serves the listing (one page, with an ETag) and makes every file but the given ones 404.
+    /// Serves the listing (one page, with an ETag) and the GraphQL file query, holding no file
+    /// until `serve_file` adds one.
     async fn serve_listing(&self, repos: Vec<Value>) {
         self.server.reset().await;
+        self.serve_graphql().await;
         Mock::given(method("GET"))
             .and(path("/orgs/acme/repos"))
             .respond_with(
@@ -107,24 +151,25 @@ impl Fixture {
             .await;
     }
 
-    async fn serve_file(&self, repo: &str, file: &str, body: &str) {
-        let route = if file == "README" {
-            format!("/repos/acme/{repo}/readme")
-        } else {
-            format!("/repos/acme/{repo}/contents/{file}")
-        };
-        Mock::given(method("GET"))
-            .and(path(route))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_string(body)
-                    .insert_header("etag", "\"blob-1\""),
-            )
-            .with_priority(1)
+    async fn serve_graphql(&self) {
+        self.files.lock().unwrap().clear();
+        Mock::given(method("POST"))
+            .and(path("/graphql"))
+            .respond_with(graphql_files(self.files.clone()))
             .mount(&self.server)
             .await;
     }
 
+    /// Puts a file in a repository; `README` is the README at `README.md`.
+    async fn serve_file(&self, repo: &str, file: &str, body: &str) {
+        let file = if file == "README" { "README.md" } else { file };
+        self.files
+            .lock()
+            .unwrap()
+            .insert((repo.to_owned(), file.to_owned()), body.to_owned());
+    }
+
+    /// REST file routes answer 404 (only a client without GraphQL would ask them).
     async fn files_missing(&self) {
         Mock::given(method("GET"))
             .and(path_regex(r"^/repos/acme/[^/]+/(readme|contents/.*)$"))
@@ -303,6 +348,146 @@ async fn resync_of_an_unchanged_org_costs_almost_nothing(db: TestDatabase) {
     assert_eq!(fx.present().await, 50);
 }
 storage_test!(resync_of_an_unchanged_org_costs_almost_nothing);
+
+/// `GET /orgs/acme/repos` over pages of 100, as GitHub pages it: a relative `Link` to the next
+/// page, an ETag per page, and 304 when `If-None-Match` still matches.
+fn paged_listing(repos: Vec<Value>) -> impl Fn(&Request) -> ResponseTemplate {
+    move |request: &Request| {
+        let page: usize = request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "page")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(1);
+        let etag = format!("\"page-{page}\"");
+        if request
+            .headers
+            .get("if-none-match")
+            .is_some_and(|v| v.to_str().unwrap() == etag)
+        {
+            return ResponseTemplate::new(304).insert_header("etag", etag.as_str());
+        }
+        let items: Vec<Value> = repos
+            .iter()
+            .skip((page - 1) * 100)
+            .take(100)
+            .cloned()
+            .collect();
+        let mut response = ResponseTemplate::new(200)
+            .set_body_json(items)
+            .insert_header("etag", etag.as_str());
+        if page * 100 < repos.len() {
+            let next = format!(
+                "</orgs/acme/repos?per_page=100&type=all&sort=pushed&direction=desc&page={}>; rel=\"next\"",
+                page + 1
+            );
+            response = response.insert_header("link", next.as_str());
+        }
+        response
+    }
+}
+
+async fn resync_of_an_unchanged_1000_repository_org_costs_under_two_percent(db: TestDatabase) {
+    let fx = Fixture::new(db).await;
+    // Pushed ten minutes ago: inside the incremental window's safety margin, so the second
+    // listing walks every page again and every repository reaches the skip decision.
+    let recently = (chrono::Utc::now() - chrono::Duration::minutes(10)).to_rfc3339();
+    let repos: Vec<Value> = (1..=1000)
+        .map(|i| repo(i, &format!("service-{i}"), &recently))
+        .collect();
+    fx.server.reset().await;
+    fx.serve_graphql().await;
+    Mock::given(method("GET"))
+        .and(path("/orgs/acme/repos"))
+        .respond_with(paged_listing(repos))
+        .mount(&fx.server)
+        .await;
+    for i in 1..=1000 {
+        let name = format!("service-{i}");
+        fx.serve_file(
+            &name,
+            "README",
+            &format!("# Service {i}\nHandles invoices."),
+        )
+        .await;
+        if i % 10 == 0 {
+            fx.serve_file(
+                &name,
+                "innersource.json",
+                r#"{"title": "Shared", "skills": ["Rust"]}"#,
+            )
+            .await;
+        }
+    }
+    // (requests, distinct repositories asked for) at the GraphQL endpoint.
+    let graphql_served = || async {
+        let received = fx.server.received_requests().await.unwrap();
+        let queries: Vec<Value> = received
+            .iter()
+            .filter(|r| r.url.path() == "/graphql")
+            .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap())
+            .collect();
+        let names: std::collections::HashSet<String> = queries
+            .iter()
+            .map(|q| q["variables"]["name"].as_str().unwrap().to_owned())
+            .collect();
+        (queries.len(), names.len())
+    };
+
+    let client = fx.client();
+    let first = fx.sync(&client, true).await;
+    assert_eq!(first.status, SyncStatus::Succeeded, "{:?}", first.errors);
+    assert_eq!((first.counts.listed, first.counts.fetched), (1000, 1000));
+    // Retries (a slow machine can time a request out) aside, exactly one request per repository.
+    let retries = client.stats().retries as usize;
+    let (queries, repositories) = graphql_served().await;
+    assert_eq!(repositories, 1000);
+    assert!(queries <= 1000 + retries, "{queries} file queries");
+    let first_rate_limited = first.counts.requests - first.not_modified as i64;
+    assert_eq!(
+        first_rate_limited as usize,
+        10 + 1000 + retries,
+        "10 listing pages and 1000 file reads"
+    );
+
+    // The scheduler builds a new client for every run: no page ETag survives from the first.
+    let second = fx.sync(&fx.client(), false).await;
+    assert_eq!(second.status, SyncStatus::Succeeded, "{:?}", second.errors);
+    assert_eq!(second.counts.listed, 1000);
+    assert_eq!((second.counts.fetched, second.counts.unchanged), (0, 1000));
+    assert_eq!(graphql_served().await.0, queries, "no file read again");
+    let second_rate_limited = second.counts.requests - second.not_modified as i64;
+    assert!(
+        second_rate_limited * 50 <= first_rate_limited,
+        "the second sync made {second_rate_limited} rate-limited requests, the first {first_rate_limited}"
+    );
+
+    // A client that kept its page ETags revalidates every page for free.
+    let client = fx.client();
+    fx.sync(&client, false).await;
+    let third = fx.sync(&client, false).await;
+    assert_eq!(third.counts.requests, 10);
+    assert_eq!(third.not_modified, 10, "every page answered 304");
+
+    assert_eq!(fx.present().await, 1000);
+    let forge_id = fx.forge_id;
+    let stored = fx
+        .indexer
+        .catalog
+        .read(move |conn| repositories::by_external_id(conn, forge_id, "730"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored
+            .readme
+            .as_deref()
+            .unwrap()
+            .starts_with("# Service 730")
+    );
+    assert_eq!(fx.search_total("invoices"), 1000);
+}
+storage_test!(resync_of_an_unchanged_1000_repository_org_costs_under_two_percent);
 
 async fn listings_that_fail_are_empty_or_lose_half_remove_nothing(db: TestDatabase) {
     let fx = Fixture::new(db).await;
@@ -548,3 +733,220 @@ async fn a_folder_of_git_repositories_syncs_like_a_forge(db: TestDatabase) {
     );
 }
 storage_test!(a_folder_of_git_repositories_syncs_like_a_forge);
+
+/// A Gitea organisation `mirrors` holding `mirrors/widgets`, a mirror of GitHub's
+/// `acme/widgets` when `mirror` is set (as Gitea describes one: `mirror` and `original_url`);
+/// its languages endpoint fails with 500 when `languages_fail` is set.
+async fn serve_gitea_mirror(server: &MockServer, mirror: bool, languages_fail: bool) {
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/orgs/mirrors/repos"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
+            "id": 77, "name": "widgets", "full_name": "mirrors/widgets",
+            "owner": {"id": 3, "login": "mirrors", "username": "mirrors"},
+            "description": "Widgets, mirrored", "private": false, "internal": false,
+            "fork": false, "mirror": mirror, "archived": false,
+            "original_url": "https://ci-bot:token123@github.example.org/acme/widgets.git",
+            "html_url": "https://gitea.example.org/mirrors/widgets",
+            "language": "Rust", "stars_count": 0, "forks_count": 0, "watchers_count": 1,
+            "open_issues_count": 0, "default_branch": "main", "topics": [],
+            "licenses": ["MIT"],
+            "created_at": "2021-01-01T00:00:00Z", "updated_at": "2026-11-20T10:00:00Z"
+        }])))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/repos/mirrors/widgets/languages"))
+        .respond_with(if languages_fail {
+            ResponseTemplate::new(500).set_body_json(json!({"message": "internal error"}))
+        } else {
+            ResponseTemplate::new(200).set_body_json(json!({"Rust": 5120}))
+        })
+        .mount(server)
+        .await;
+    // Every raw file: 404, as Gitea answers a missing file.
+}
+
+async fn mirrored_on_two_forges_is_one_project_with_two_sources(
+    db: TestDatabase,
+    gitea_first: bool,
+) {
+    let fx = Fixture::new(db).await;
+    fx.serve_listing(vec![repo(1, "widgets", "2026-11-20T10:00:00Z")])
+        .await;
+    fx.files_missing().await;
+    let github = fx.client();
+    let tea_server = MockServer::start().await;
+    serve_gitea_mirror(&tea_server, true, false).await;
+    let tea_forge = fx
+        .indexer
+        .catalog
+        .write(|conn| {
+            forges::create(
+                conn,
+                &forges::NewForge {
+                    name: "tea".into(),
+                    kind: ForgeKind::Gitea,
+                    base_url: "unused".into(),
+                    scope: json!({"org": "mirrors"}),
+                    token_encrypted: None,
+                    department_map: Default::default(),
+                    sync_interval_secs: 900,
+                    webhook_secret_encrypted: None,
+                },
+            )
+        })
+        .await
+        .unwrap();
+    let gitea = agora_forge::GiteaClient::new(
+        agora_forge::GiteaConfig::organization(
+            format!("{}/api/v1", tea_server.uri()),
+            "mirrors",
+            SecretString::from("gitea_test".to_owned()),
+        )
+        .with_limits(HttpLimits {
+            max_attempts: 1,
+            ..HttpLimits::default()
+        }),
+    )
+    .unwrap();
+    let sync_gitea = || async {
+        let tea_id = tea_forge.id;
+        let forge = fx
+            .indexer
+            .catalog
+            .read(move |conn| Ok(forges::by_id(conn, tea_id)?.unwrap()))
+            .await
+            .unwrap();
+        let options = SyncOptions {
+            full: true,
+            ..SyncOptions::default()
+        };
+        fx.indexer
+            .sync_forge(&forge, &gitea, &options, &NoProgress)
+            .await
+            .unwrap()
+    };
+    let ana = fx
+        .indexer
+        .catalog
+        .write(|conn| {
+            Ok(users::upsert(
+                conn,
+                &UserClaims {
+                    subject: "ana".into(),
+                    display_name: "Ana".into(),
+                    email: None,
+                    department_id: None,
+                    role: Role::Employee,
+                },
+            )?
+            .id)
+        })
+        .await
+        .unwrap();
+
+    if gitea_first {
+        assert_eq!(sync_gitea().await.status, SyncStatus::Succeeded);
+        // Its upstream is not known yet: the mirror is a project of its own, and gets a star.
+        assert_eq!(fx.search_total("widgets"), 1);
+        let mirror_id = fx
+            .indexer
+            .catalog
+            .read(|conn| Ok(repositories::projects_page(conn, 0, 10)?[0].repository.id))
+            .await
+            .unwrap();
+        fx.indexer
+            .catalog
+            .write(move |conn| stars::star(conn, ana, mirror_id))
+            .await
+            .unwrap();
+        assert_eq!(fx.sync(&github, true).await.status, SyncStatus::Succeeded);
+    } else {
+        assert_eq!(fx.sync(&github, true).await.status, SyncStatus::Succeeded);
+        assert_eq!(sync_gitea().await.status, SyncStatus::Succeeded);
+    }
+
+    let projects = fx
+        .indexer
+        .catalog
+        .read(|conn| repositories::projects_page(conn, 0, 10))
+        .await
+        .unwrap();
+    assert_eq!(projects.len(), 1, "one project");
+    let project = &projects[0];
+    assert_eq!(
+        project.repository.full_name, "acme/widgets",
+        "GitHub holds the original"
+    );
+    let sources: Vec<_> = project
+        .sources
+        .iter()
+        .map(|s| (s.forge_name.as_str(), s.full_name.as_str(), s.mirror))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("ghe", "acme/widgets", false),
+            ("tea", "mirrors/widgets", true)
+        ]
+    );
+    assert_eq!(
+        project.agora_stars,
+        i64::from(gitea_first),
+        "the star moved with the mirror"
+    );
+    assert_eq!(fx.search_total("widgets"), 1, "one search hit");
+    let rows = fx.indexer.catalog.read(repositories::count).await.unwrap();
+    assert_eq!(rows, 2, "both rows kept");
+    let tea_id = tea_forge.id;
+    let mirror = fx
+        .indexer
+        .catalog
+        .read(move |conn| repositories::by_external_id(conn, tea_id, "77"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mirror.license.as_deref(), Some("MIT"));
+    assert_eq!(mirror.languages().unwrap().get("Rust"), Some(&5120.0));
+
+    // Gitea no longer calls it a mirror: two projects again, both found. Its languages cannot
+    // be read this time: the stored ones stay, and the run says so.
+    serve_gitea_mirror(&tea_server, false, true).await;
+    let report = sync_gitea().await;
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains("mirrors/widgets") && e.contains("/languages")),
+        "{:?}",
+        report.errors
+    );
+    let kept = fx
+        .indexer
+        .catalog
+        .read(move |conn| repositories::by_external_id(conn, tea_id, "77"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!kept.mirror);
+    assert_eq!(kept.languages().unwrap().get("Rust"), Some(&5120.0));
+    let count = fx
+        .indexer
+        .catalog
+        .read(|conn| Ok(repositories::projects_page(conn, 0, 10)?.len()))
+        .await
+        .unwrap();
+    assert_eq!(count, 2);
+    assert_eq!(fx.search_total("widgets"), 2);
+}
+
+async fn a_mirror_synced_after_its_original_is_one_project_with_two_sources(db: TestDatabase) {
+    mirrored_on_two_forges_is_one_project_with_two_sources(db, false).await;
+}
+storage_test!(a_mirror_synced_after_its_original_is_one_project_with_two_sources);
+
+async fn a_mirror_synced_before_its_original_is_one_project_with_two_sources(db: TestDatabase) {
+    mirrored_on_two_forges_is_one_project_with_two_sources(db, true).await;
+}
+storage_test!(a_mirror_synced_before_its_original_is_one_project_with_two_sources);

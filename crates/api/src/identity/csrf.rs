@@ -3,9 +3,16 @@
 //! required: the `X-CSRF-Token` header (or `csrf_token` form field) holds the session's CSRF
 //! token, and `Origin` (or else `Referer`), when the browser sends one, is Agora's own origin.
 //! Writes authenticated by `Authorization: Bearer` carry no ambient credential and skip this.
+//!
+//! An HTML form cannot set a header, so `form_token` reads the field from any cookie-carrying
+//! form post before the handler runs (the extractor that checks the session cannot read the body
+//! itself: the handler's own extractors need it) and gives the body back untouched.
 
-use actix_web::HttpRequest;
-use actix_web::http::Method;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, web};
 use url::Url;
 
 use super::Identity;
@@ -82,7 +89,7 @@ pub fn check(
         .or(form_token)
         .ok_or_else(|| {
             ApiError::Forbidden(format!(
-                "a write with the session cookie needs the `X-CSRF-Token` header (the value of the `{}` cookie)",
+                "a write with the session cookie needs the `X-CSRF-Token` header or the `{FORM_FIELD}` form field (the value of the `{}` cookie)",
                 super::cookies::CSRF
             ))
         })?;
@@ -96,4 +103,52 @@ pub fn check(
             "the CSRF token does not belong to this session".to_owned(),
         ))
     }
+}
+
+/// The CSRF token a form post carried in its `csrf_token` field.
+#[derive(Debug, Clone)]
+pub struct FormToken(pub String);
+
+/// The form field's token of this request, if `form_token` found one.
+pub fn form_token_of(req: &HttpRequest) -> Option<String> {
+    req.extensions().get::<FormToken>().map(|t| t.0.clone())
+}
+
+/// Whether the request is a form post that may hold the CSRF token in a field: a write under the
+/// session cookie, URL-encoded, with no header token and no bearer token (which needs none).
+fn wants_form_token(req: &ServiceRequest) -> bool {
+    let headers = req.headers();
+    is_write(req.method())
+        && !headers.contains_key(HEADER)
+        && !headers.contains_key(header::AUTHORIZATION)
+        && headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(';').next().is_some_and(|m| {
+                    m.trim()
+                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                })
+            })
+        && super::cookies::read(req.request(), super::cookies::SESSION).is_some()
+}
+
+/// Middleware: puts a cookie-authenticated form post's `csrf_token` field aside (as a
+/// `FormToken` request extension) for the session check, and hands the handler the same body.
+pub async fn form_token(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    if wants_form_token(&req) {
+        // Bounded by the app's payload limit (`web::PayloadConfig`, 256 kB by default).
+        let body = req.extract::<web::Bytes>().await?;
+        let token = url::form_urlencoded::parse(&body)
+            .find(|(name, _)| name == FORM_FIELD)
+            .map(|(_, value)| value.into_owned());
+        if let Some(token) = token {
+            req.extensions_mut().insert(FormToken(token));
+        }
+        req.set_payload(actix_web::dev::Payload::from(body));
+    }
+    next.call(req).await
 }

@@ -80,4 +80,28 @@ pub struct Principal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
     pub role: agora_catalog::model::Role,
+    /// The OpenID provider's issuer when the provider vouched for this principal; `None` when
+    /// Agora itself did (its own token). Subjects are only unique per issuer: this keeps a
+    /// provider's `sub` and a local login with the same text apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+}
+
+impl Principal {
+    /// The subject the catalog knows this principal by: provider users in their own namespace
+    /// (`oidc:<issuer>#<sub>`), local ones as they are, and never a local one in the provider's.
+    pub fn catalog_subject(&self) -> Result<String, ApiError> {
+        match &self.provider {
+            Some(issuer) => Ok(agora_catalog::users::provider_subject(
+                issuer,
+                &self.subject,
+            )),
+            None => {
+                agora_catalog::users::check_local_subject(&self.subject).map_err(|e| {
+                    ApiError::Unauthorized(format!("the token's subject is not acceptable: {e}"))
+                })?;
+                Ok(self.subject.clone())
+            }
+        }
+    }
 }

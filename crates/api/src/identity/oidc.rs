@@ -1,7 +1,11 @@
-//! Trusting an external OpenID provider. Its discovery document and key set are fetched once and
-//! cached; a token signed with a key id the cache does not know triggers one refresh of the key
-//! set (at most one per `jwks_refresh_interval`, so a flood of made-up key ids cannot turn Agora
-//! into a load generator against the provider). Only RS256 and ES256 are accepted, each only with
+//! Trusting an external OpenID provider. Its discovery document and key set are fetched on first
+//! use and cached for at most `jwks_max_age`, so a key the provider retires (because it leaked,
+//! say) stops being accepted within that time even if no token ever names an unknown key. A
+//! token signed with a key id the cache does not know triggers a refresh of the key set too.
+//! Refreshes of either kind happen at most once per `jwks_refresh_interval`, so a flood of
+//! made-up key ids cannot turn Agora into a load generator against the provider; and a provider
+//! that is down when the cache expires does not lock everyone out: the old keys serve until a
+//! later refresh succeeds. Only RS256 and ES256 are accepted, each only with
 //! a key of its own type: `none`, HMAC (including HMAC keyed with the provider's public key) and
 //! everything else are refused before any key is looked at.
 
@@ -48,8 +52,11 @@ pub struct OidcConfig {
     pub lead_groups: Vec<String>,
     pub admin_groups: Vec<String>,
     pub scopes: String,
-    /// The shortest time between two key-set refreshes caused by unknown key ids.
+    /// The shortest time between two key-set refreshes (caused by unknown key ids or by age).
     pub jwks_refresh_interval: Duration,
+    /// How long a fetched discovery document and key set are trusted before they are fetched
+    /// again, whether or not a token names an unknown key.
+    pub jwks_max_age: Duration,
     pub http_timeout: Duration,
 }
 
@@ -67,18 +74,21 @@ impl std::fmt::Debug for OidcConfig {
             .field("lead_groups", &self.lead_groups)
             .field("admin_groups", &self.admin_groups)
             .field("scopes", &self.scopes)
+            .field("jwks_refresh_interval", &self.jwks_refresh_interval)
+            .field("jwks_max_age", &self.jwks_max_age)
             .finish_non_exhaustive()
     }
 }
 
 impl OidcConfig {
-    /// A configuration with the defaults: audience = client id, department from the
-    /// `department` claim, everyone an employee, keys refreshed at most every 30 s.
     /// The confidential client's secret (from the environment; kept out of logs and `Debug`).
     pub fn set_client_secret(&mut self, secret: String) {
         self.client_secret = Some(SecretString::from(secret));
     }
 
+    /// A configuration with the defaults: audience = client id, department from the
+    /// `department` claim, everyone an employee, keys kept for an hour at most and refreshed at
+    /// most every 30 s.
     pub fn new(issuer: impl Into<String>, client_id: impl Into<String>) -> Self {
         let client_id = client_id.into();
         Self {
@@ -91,6 +101,7 @@ impl OidcConfig {
             admin_groups: Vec::new(),
             scopes: "openid profile email".to_owned(),
             jwks_refresh_interval: Duration::from_secs(30),
+            jwks_max_age: Duration::from_secs(3600),
             http_timeout: Duration::from_secs(10),
         }
     }
@@ -115,6 +126,7 @@ struct VerificationKey {
 struct Discovered {
     metadata: Metadata,
     keys: Vec<VerificationKey>,
+    fetched_at: Instant,
 }
 
 impl Discovered {
@@ -138,7 +150,7 @@ pub struct OidcProvider {
     config: OidcConfig,
     http: reqwest::Client,
     cache: RwLock<Option<std::sync::Arc<Discovered>>>,
-    /// Serialises fetches; holds when the key set was last refreshed for an unknown key id.
+    /// Serialises fetches; holds when the cache was last refreshed (or a refresh last tried).
     last_refresh: Mutex<Option<Instant>>,
 }
 
@@ -288,21 +300,56 @@ impl OidcProvider {
             ));
         }
         let keys = self.fetch_keys(&metadata.jwks_uri).await?;
-        Ok(Discovered { metadata, keys })
+        Ok(Discovered {
+            metadata,
+            keys,
+            fetched_at: Instant::now(),
+        })
     }
 
-    /// The provider's metadata and keys, fetched on first use.
+    /// The cached metadata and keys while they are younger than `jwks_max_age`.
+    async fn fresh_cache(&self) -> Option<std::sync::Arc<Discovered>> {
+        self.cache
+            .read()
+            .await
+            .as_ref()
+            .filter(|found| found.fetched_at.elapsed() < self.config.jwks_max_age)
+            .cloned()
+    }
+
+    /// The provider's metadata and keys: fetched on first use, and again once they are older
+    /// than `jwks_max_age`.
     async fn discovered(&self) -> Result<std::sync::Arc<Discovered>, ApiError> {
-        if let Some(found) = self.cache.read().await.as_ref() {
-            return Ok(found.clone());
+        if let Some(found) = self.fresh_cache().await {
+            return Ok(found);
         }
-        let _fetching = self.last_refresh.lock().await;
-        if let Some(found) = self.cache.read().await.as_ref() {
-            return Ok(found.clone());
+        let mut last = self.last_refresh.lock().await;
+        if let Some(found) = self.fresh_cache().await {
+            // Someone refreshed while we waited for the lock.
+            return Ok(found);
         }
-        let fresh = std::sync::Arc::new(self.fetch().await?);
-        *self.cache.write().await = Some(fresh.clone());
-        Ok(fresh)
+        let stale = self.cache.read().await.clone();
+        let Some(stale) = stale else {
+            let fresh = std::sync::Arc::new(self.fetch().await?);
+            *self.cache.write().await = Some(fresh.clone());
+            return Ok(fresh);
+        };
+        if last.is_some_and(|at| at.elapsed() < self.config.jwks_refresh_interval) {
+            return Ok(stale);
+        }
+        *last = Some(Instant::now());
+        match self.fetch().await {
+            Ok(fresh) => {
+                let fresh = std::sync::Arc::new(fresh);
+                *self.cache.write().await = Some(fresh.clone());
+                Ok(fresh)
+            }
+            Err(error) => {
+                // Already logged by `unavailable`; the old keys are better than none.
+                tracing::warn!(%error, "keeping the OpenID provider's old key set for now");
+                Ok(stale)
+            }
+        }
     }
 
     /// Fetches discovery and keys now (at start-up), so the first login does not wait.
@@ -331,6 +378,7 @@ impl OidcProvider {
         let fresh = std::sync::Arc::new(Discovered {
             metadata: seen.metadata.clone(),
             keys,
+            fetched_at: Instant::now(),
         });
         *self.cache.write().await = Some(fresh.clone());
         Ok(Some(fresh))
@@ -412,6 +460,7 @@ impl OidcProvider {
             email: string_claim(claims, "email"),
             department,
             role,
+            provider: Some(self.config.issuer.clone()),
         })
     }
 

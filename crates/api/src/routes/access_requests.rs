@@ -14,17 +14,22 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+/// A request for read access to a project's code.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AccessRequest)]
 pub struct AccessRequestView {
     pub id: i64,
     pub project_id: i64,
     pub requester_id: i64,
     pub reason: String,
+    /// The requester's account on the project's forge, to grant access to.
     pub forge_username: Option<String>,
+    /// `requested`, `approved`, `granted`, `grant_failed`, `denied` or `withdrawn`.
     pub status: String,
     pub decided_by: Option<i64>,
     pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
     pub decision_note: Option<String>,
+    /// What the forge answered to the grant.
     pub forge_result: Option<serde_json::Value>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -71,14 +76,37 @@ fn audit_entry(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccessRequest {
+    /// Why the caller needs the code.
     pub reason: String,
+    /// The caller's account on the project's forge; by default the one linked to their profile.
     pub forge_username: Option<String>,
 }
 
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccessRequestList {
+    access_requests: Vec<AccessRequestView>,
+}
+
 /// Asks for read access to a project's code, with a reason.
+#[utoipa::path(
+    tag = "access-requests",
+    params(("id" = i64, Path, description = "The project's catalog id.")),
+    request_body = NewAccessRequest,
+    responses(
+        (status = 201, description = "Filed; the project's owners are notified.", body = AccessRequestView),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 #[post("/projects/{id}/access-requests")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -131,7 +159,8 @@ pub async fn create(
     Ok(HttpResponse::Created().json(AccessRequestView::from(created)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `requester` (default): mine; `owner`: my inbox as a lead or admin.
     pub role: Option<String>,
@@ -139,6 +168,20 @@ pub struct ListParams {
     pub status: Option<String>,
 }
 
+/// The caller's requests, or (`role=owner`) the inbox of requests they may decide, newest first.
+#[utoipa::path(
+    tag = "access-requests",
+    params(ListParams),
+    responses(
+        (status = 200, description = "At most 200 requests.", body = AccessRequestList),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 #[get("/access-requests")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -173,10 +216,27 @@ pub async fn list(
         .read(move |conn| access_requests::list(conn, scope, status, 200))
         .await?;
     let views: Vec<AccessRequestView> = requests.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(json!({ "access_requests": views })))
+    Ok(HttpResponse::Ok().json(AccessRequestList {
+        access_requests: views,
+    }))
 }
 
 /// The requester takes back an open request.
+#[utoipa::path(
+    tag = "access-requests",
+    params(("id" = i64, Path, description = "The access request's id.")),
+    responses(
+        (status = 200, description = "Withdrawn.", body = AccessRequestView),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 #[post("/access-requests/{id}/withdraw")]
 pub async fn withdraw(
     state: web::Data<AppState>,
@@ -209,9 +269,11 @@ pub async fn withdraw(
     Ok(HttpResponse::Ok().json(AccessRequestView::from(request)))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
+    /// A word for the requester, at most 2000 characters.
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -295,7 +357,24 @@ async fn decide(
     Ok(granted)
 }
 
-/// Approves the request and grants read access on the forge.
+/// Approves the request and grants read access on the forge. The answer says how the grant
+/// went (`granted` or `grant_failed`, with the forge's answer in `forge_result`).
+#[utoipa::path(
+    tag = "access-requests",
+    params(("id" = i64, Path, description = "The access request's id.")),
+    request_body(content = Option<Decision>, description = "Optional."),
+    responses(
+        (status = 200, description = "Decided, and the grant tried.", body = AccessRequestView),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 #[post("/access-requests/{id}/approve")]
 pub async fn approve(
     state: web::Data<AppState>,
@@ -309,6 +388,22 @@ pub async fn approve(
 }
 
 /// Denies the request, with a note for the requester.
+#[utoipa::path(
+    tag = "access-requests",
+    params(("id" = i64, Path, description = "The access request's id.")),
+    request_body(content = Option<Decision>, description = "Optional."),
+    responses(
+        (status = 200, description = "Denied.", body = AccessRequestView),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 #[post("/access-requests/{id}/deny")]
 pub async fn deny(
     state: web::Data<AppState>,

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use agora_catalog::forges;
 use agora_catalog::model::ForgeKind;
 use hmac::{Hmac, Mac};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
@@ -80,6 +80,41 @@ fn affected_repository(kind: ForgeKind, payload: &Value) -> Option<String> {
     }
 }
 
+/// What a webhook was answered.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct HookReceipt {
+    /// `pong` for a ping, `ignored` for an event about no repository, `accepted` when the
+    /// repository it names is being re-synced.
+    status: &'static str,
+    /// The forge's event name (absent for a ping).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
+    event: Option<String>,
+    /// The repository being re-synced, as the forge's full name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
+    repository: Option<String>,
+}
+
+/// Receives a forge webhook. The request must carry the forge's proof of origin — GitHub
+/// `X-Hub-Signature-256`, Gitea/Forgejo `X-Gitea-Signature`/`X-Forgejo-Signature`, Bitbucket
+/// `X-Hub-Signature` (HMAC-SHA256 of the body with the forge's webhook secret), GitLab
+/// `X-Gitlab-Token` (the secret itself). A verified event re-syncs the repository it names in the
+/// background.
+#[utoipa::path(
+    tag = "hooks",
+    params(("forge" = String, Path, description = "The forge's name in Agora.")),
+    request_body(content = Object, description = "The forge's event payload (at most 5 MiB), as the forge sends it."),
+    responses(
+        (status = 200, description = "A ping, answered.", body = HookReceipt),
+        (status = 202, description = "Accepted: re-syncing the repository, or ignored.", body = HookReceipt),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(())
+)]
 #[post("/hooks/{forge}")]
 pub async fn receive(
     state: web::Data<AppState>,
@@ -122,12 +157,20 @@ pub async fn receive(
         .unwrap_or("unknown")
         .to_owned();
     if event == "ping" || event == "diagnostics:ping" {
-        return Ok(HttpResponse::Ok().json(json!({ "status": "pong" })));
+        return Ok(HttpResponse::Ok().json(HookReceipt {
+            status: "pong",
+            event: None,
+            repository: None,
+        }));
     }
     let payload: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("the webhook body is not JSON: {e}")))?;
     let Some(full_name) = affected_repository(kind, &payload) else {
-        return Ok(HttpResponse::Accepted().json(json!({ "status": "ignored", "event": event })));
+        return Ok(HttpResponse::Accepted().json(HookReceipt {
+            status: "ignored",
+            event: Some(event),
+            repository: None,
+        }));
     };
     let syncs = state.syncs.clone();
     let repository = full_name.clone();
@@ -144,8 +187,11 @@ pub async fn receive(
             }
         }
     });
-    Ok(HttpResponse::Accepted()
-        .json(json!({ "status": "accepted", "event": event, "repository": full_name })))
+    Ok(HttpResponse::Accepted().json(HookReceipt {
+        status: "accepted",
+        event: Some(event),
+        repository: Some(full_name),
+    }))
 }
 
 #[cfg(test)]

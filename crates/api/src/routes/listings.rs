@@ -14,20 +14,42 @@ use crate::routes::access_requests::is_owner;
 use crate::routes::projects::project_view;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+/// The pitch: what a lead writes to publish a project. Blank texts count as absent.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListingBody {
+    #[schema(max_length = 200)]
     pub title: Option<String>,
+    #[schema(max_length = 5000)]
     pub motivation: Option<String>,
+    /// At most 30 entries of at most 100 characters.
     #[serde(default)]
+    #[schema(max_items = 30)]
     pub skills: Vec<String>,
+    /// At most 30 entries of at most 100 characters.
     #[serde(default)]
+    #[schema(max_items = 30)]
     pub contributions_wanted: Vec<String>,
+    /// An http(s) URL or a relative path.
+    #[schema(max_length = 2000)]
     pub docs_url: Option<String>,
+    /// An http(s) URL or a relative path (a logo inside the repository).
+    #[schema(max_length = 2000)]
     pub logo_url: Option<String>,
+    #[schema(value_type = Option<crate::routes::search::MaturityName>)]
     pub maturity: Option<String>,
     #[serde(default)]
     pub looking_for_contributors: bool,
+}
+
+/// The answer to an unpublish.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Unpublished {
+    project_id: i64,
+    /// Always false: the project is no longer in the catalog.
+    published: bool,
+    /// False when it was not published to begin with.
+    changed: bool,
 }
 
 fn bounded(field: &str, value: Option<String>, max: usize) -> ApiResult<Option<String>> {
@@ -87,7 +109,22 @@ impl ListingBody {
     }
 }
 
-/// Publishes the project (or rewrites its listing).
+/// Publishes the project (or rewrites its listing): for leads of the owning department and admins.
+#[utoipa::path(
+    tag = "listings",
+    params(("id" = i64, Path, description = "The project's catalog id.")),
+    request_body = ListingBody,
+    responses(
+        (status = 200, description = "Published; searchable within a commit interval.", body = crate::routes::projects::ProjectView),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 #[put("/projects/{id}/listing")]
 pub async fn publish(
     state: web::Data<AppState>,
@@ -135,6 +172,20 @@ pub async fn publish(
 }
 
 /// Takes the project out of the catalog (its repository stays known to Agora).
+#[utoipa::path(
+    tag = "listings",
+    params(("id" = i64, Path, description = "The project's catalog id.")),
+    responses(
+        (status = 200, description = "Not published.", body = Unpublished),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 #[delete("/projects/{id}/listing")]
 pub async fn unpublish(
     state: web::Data<AppState>,
@@ -173,8 +224,9 @@ pub async fn unpublish(
         })
         .await??;
     state.indexer.refresh_project(id).await?;
-    Ok(
-        HttpResponse::Ok()
-            .json(json!({ "project_id": id, "published": false, "changed": removed })),
-    )
+    Ok(HttpResponse::Ok().json(Unpublished {
+        project_id: id,
+        published: false,
+        changed: removed,
+    }))
 }

@@ -8,13 +8,14 @@ use crate::error::ApiResult;
 use crate::markdown::render_readme;
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DepartmentRef {
     pub slug: String,
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+/// What the owning department wrote to publish the project.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListingView {
     pub title: Option<String>,
     pub motivation: Option<String>,
@@ -28,7 +29,8 @@ pub struct ListingView {
 }
 
 /// A project as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Project)]
 pub struct ProjectView {
     pub id: i64,
     pub full_name: String,
@@ -37,6 +39,7 @@ pub struct ProjectView {
     pub description: Option<String>,
     pub html_url: String,
     pub default_branch: Option<String>,
+    /// `public`, `internal` or `private`.
     pub visibility: &'static str,
     pub archived: bool,
     pub fork: bool,
@@ -69,6 +72,22 @@ pub struct ProjectView {
     pub created_at: Option<DateTime<Utc>>,
     pub pushed_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
+    /// Where the code lives: this repository first, then its mirrors on other forges (the same
+    /// repository mirrored is one project with several sources).
+    pub sources: Vec<SourceView>,
+}
+
+/// One place a project's code lives.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SourceView {
+    /// The forge's name in Agora.
+    pub forge: String,
+    /// `github`, `gitlab`, `gitea`, `bitbucket`, `git-directory`, `repos-json`.
+    pub forge_kind: String,
+    pub full_name: String,
+    pub html_url: String,
+    /// True for a mirror of the project's primary repository.
+    pub mirror: bool,
 }
 
 /// `with_readme` renders the README (lists leave it out: it is the costly part).
@@ -129,10 +148,34 @@ pub fn project_view(
         created_at: r.forge_created_at.map(|t| t.and_utc()),
         pushed_at: r.forge_pushed_at.map(|t| t.and_utc()),
         updated_at: r.forge_updated_at.map(|t| t.and_utc()),
+        sources: project
+            .sources
+            .iter()
+            .map(|s| SourceView {
+                forge: s.forge_name.clone(),
+                forge_kind: s.forge_kind.clone(),
+                full_name: s.full_name.clone(),
+                html_url: s.html_url.clone(),
+                mirror: s.mirror,
+            })
+            .collect(),
     }
 }
 
 /// One project, if the caller may see it (otherwise 404, so private names are not revealed).
+#[utoipa::path(
+    tag = "projects",
+    params(("id" = i64, Path, description = "The project's catalog id.")),
+    responses(
+        (status = 200, description = "The project, with its README rendered to sanitized HTML.", body = ProjectView),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security((), ("bearer" = []), ("session" = []))
+)]
 #[get("/projects/{id}")]
 pub async fn get_project(
     state: web::Data<AppState>,
@@ -144,7 +187,11 @@ pub async fn get_project(
     let project = state
         .indexer
         .catalog
-        .read(move |conn| repositories::visible_project(conn, id, &viewer))
+        .read(move |conn| {
+            // A mirror's id shows the project it is a source of.
+            let id = repositories::project_id_of(conn, id)?;
+            repositories::visible_project(conn, id, &viewer)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(project_view(&project, &viewer, true)))
 }

@@ -18,6 +18,129 @@ use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+/// How `agora-search` answers a search (`SearchResults`), described for the OpenAPI document.
+/// The response conformance test checks real answers against it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = SearchResults)]
+#[expect(
+    dead_code,
+    reason = "describes agora_search::SearchResults in the OpenAPI document"
+)]
+pub struct SearchResultsSchema {
+    hits: Vec<SearchHitSchema>,
+    /// Every match, not only this page.
+    total: u64,
+    facets: FacetsSchema,
+    /// Time spent in the index, milliseconds.
+    took_ms: u64,
+}
+
+/// One hit, as stored in the index.
+#[derive(utoipa::ToSchema)]
+#[schema(as = SearchHit)]
+#[expect(
+    dead_code,
+    reason = "describes agora_search::SearchHit in the OpenAPI document"
+)]
+pub struct SearchHitSchema {
+    /// The project's catalog id (`GET /api/v1/projects/{id}`).
+    id: u64,
+    full_name: String,
+    name: String,
+    /// The listing's title, when published with one.
+    title: Option<String>,
+    description: Option<String>,
+    language: Option<String>,
+    /// Department slug.
+    department: Option<String>,
+    department_name: Option<String>,
+    topics: Vec<String>,
+    /// Stars on the forge.
+    stars: u64,
+    /// Stars given in Agora.
+    agora_stars: u64,
+    html_url: String,
+    license: Option<String>,
+    maturity: Option<String>,
+    /// The forge's catalog id.
+    forge_id: Option<u64>,
+    has_contributing: bool,
+    activity_score: u64,
+    /// Last push, unix seconds.
+    pushed_at: Option<i64>,
+    score: f32,
+    snippets: SnippetsSchema,
+}
+
+/// Highlighted fragments where the typed words matched: HTML with every character of the source
+/// escaped and only `<mark>` added. A field is absent when none of its words matched.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Snippets)]
+#[expect(
+    dead_code,
+    reason = "describes agora_search::Snippets in the OpenAPI document"
+)]
+pub struct SnippetsSchema {
+    #[schema(required = false)]
+    description: Option<String>,
+    #[schema(required = false)]
+    readme: Option<String>,
+}
+
+/// Value counts per facet, most frequent first; a chosen filter value always keeps its entry.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Facets)]
+#[expect(
+    dead_code,
+    reason = "describes agora_search::Facets in the OpenAPI document"
+)]
+pub struct FacetsSchema {
+    language: Vec<FacetCountSchema>,
+    topic: Vec<FacetCountSchema>,
+    department: Vec<FacetCountSchema>,
+    license: Vec<FacetCountSchema>,
+    maturity: Vec<FacetCountSchema>,
+}
+
+#[derive(utoipa::ToSchema)]
+#[schema(as = FacetCount)]
+#[expect(
+    dead_code,
+    reason = "describes agora_search::FacetCount in the OpenAPI document"
+)]
+pub struct FacetCountSchema {
+    value: String,
+    count: u64,
+}
+
+/// The orders a search can be sorted in (`SortOrder::NAMES`).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "named in the OpenAPI document only")
+)]
+pub enum Sort {
+    Relevance,
+    Stars,
+    Recent,
+    Activity,
+}
+
+/// A listing's maturity (`Maturity::ALL`).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "named in the OpenAPI document only")
+)]
+pub enum MaturityName {
+    Experimental,
+    Active,
+    Mature,
+    Deprecated,
+}
+
 /// The query string in order, repeated keys kept.
 pub type QueryPairs = web::Query<Vec<(String, String)>>;
 
@@ -147,6 +270,34 @@ pub fn request(pairs: &[(String, String)]) -> ApiResult<SearchRequest> {
 
 /// Full-text search over the projects the caller may see: hits with snippets, the total, facet
 /// counts and the time taken.
+///
+/// A filter takes several values, repeated (`language=Rust&language=Go`) or comma-separated
+/// (`language=Rust,Go`); a filter's values are ORed, different filters are ANDed. Unknown
+/// parameters are ignored.
+#[utoipa::path(
+    tag = "search",
+    params(
+        ("q" = Option<String>, Query, description = "Free text, never parsed as query syntax. Empty: every project."),
+        ("sort" = Option<Sort>, Query, description = "Default `relevance` (with no words typed: most starred first)."),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Hits per page, default 20."),
+        ("offset" = Option<u32>, Query, maximum = 10000, description = "Hits to skip, default 0."),
+        ("language" = Option<Vec<String>>, Query, explode, description = "Primary language."),
+        ("topic" = Option<Vec<String>>, Query, explode, description = "Forge topic."),
+        ("department" = Option<Vec<String>>, Query, explode, description = "Department slug."),
+        ("forge" = Option<Vec<u64>>, Query, explode, description = "Forge catalog id."),
+        ("license" = Option<Vec<String>>, Query, explode, description = "SPDX license id."),
+        ("maturity" = Option<Vec<MaturityName>>, Query, explode, description = "Listing maturity."),
+        ("has_contributing" = Option<bool>, Query, description = "Whether the repository has a CONTRIBUTING file."),
+    ),
+    responses(
+        (status = 200, description = "One page of hits, the total, facet counts.", body = SearchResultsSchema),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security((), ("bearer" = []), ("session" = []))
+)]
 #[get("/search")]
 pub async fn search(
     state: web::Data<AppState>,
@@ -200,6 +351,28 @@ mod tests {
                 "{query}"
             );
         }
+    }
+
+    #[test]
+    fn documented_sort_and_maturity_names_are_the_accepted_ones() {
+        let names = |values: serde_json::Value| -> Vec<String> {
+            values
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect()
+        };
+        let sorts = serde_json::json!([Sort::Relevance, Sort::Stars, Sort::Recent, Sort::Activity]);
+        assert_eq!(names(sorts), SortOrder::NAMES);
+        let maturities = serde_json::json!([
+            MaturityName::Experimental,
+            MaturityName::Active,
+            MaturityName::Mature,
+            MaturityName::Deprecated
+        ]);
+        let known: Vec<&str> = Maturity::ALL.iter().map(|m| m.as_str()).collect();
+        assert_eq!(names(maturities), known);
     }
 
     #[test]

@@ -8,7 +8,8 @@ use crate::error::ApiResult;
 use crate::routes::projects::{ProjectView, project_view};
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+/// The caller's star on a project after the change, and the project's count of Agora stars.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct StarState {
     project_id: i64,
     starred: bool,
@@ -63,6 +64,20 @@ async fn set_star(
 }
 
 /// Stars a project. Starring twice is the same as starring once.
+#[utoipa::path(
+    tag = "stars",
+    params(("id" = i64, Path, description = "The project's catalog id.")),
+    responses(
+        (status = 200, description = "Starred.", body = StarState),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 #[put("/projects/{id}/star")]
 pub async fn star(
     state: web::Data<AppState>,
@@ -73,6 +88,20 @@ pub async fn star(
 }
 
 /// Removes the caller's star. Removing a star that is not there is not an error.
+#[utoipa::path(
+    tag = "stars",
+    params(("id" = i64, Path, description = "The project's catalog id.")),
+    responses(
+        (status = 200, description = "Not starred.", body = StarState),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 #[delete("/projects/{id}/star")]
 pub async fn unstar(
     state: web::Data<AppState>,
@@ -82,13 +111,28 @@ pub async fn unstar(
     set_star(&state, &user, id.into_inner(), false).await
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct StarredProject {
     starred_at: chrono::DateTime<chrono::Utc>,
     project: ProjectView,
 }
 
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct StarredProjects {
+    stars: Vec<StarredProject>,
+}
+
 /// The caller's starred projects (that they may still see), most recent first.
+#[utoipa::path(
+    tag = "stars",
+    responses(
+        (status = 200, description = "The caller's stars, newest first.", body = StarredProjects),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 #[get("/me/stars")]
 pub async fn my_stars(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let viewer = user.viewer();
@@ -105,18 +149,38 @@ pub async fn my_stars(state: web::Data<AppState>, user: AuthUser) -> ApiResult<H
             project: project_view(project, &viewer, false),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "stars": stars })))
+    Ok(HttpResponse::Ok().json(StarredProjects { stars }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Stargazer {
     user_id: i64,
     name: String,
+    /// The department's name.
     department: Option<String>,
     starred_at: chrono::DateTime<chrono::Utc>,
 }
 
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct Stargazers {
+    stargazers: Vec<Stargazer>,
+}
+
 /// Who starred the project (names and departments): for leads of the owning department and admins.
+#[utoipa::path(
+    tag = "stars",
+    params(("id" = i64, Path, description = "The project's catalog id.")),
+    responses(
+        (status = 200, description = "Who starred the project.", body = Stargazers),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = []), ("session" = []))
+)]
 #[get("/projects/{id}/stargazers")]
 pub async fn stargazers(
     state: web::Data<AppState>,
@@ -149,12 +213,27 @@ pub async fn stargazers(
             starred_at: at.and_utc(),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "stargazers": gazers })))
+    Ok(HttpResponse::Ok().json(Stargazers { stargazers: gazers }))
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RankingParams {
+    /// How many projects, 1 to 100; default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct RankedProject {
+    /// Agora stars counted for the ranking (all time, or the last 30 days).
+    stars_in_period: i64,
+    project: ProjectView,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct RankedProjects {
+    projects: Vec<RankedProject>,
 }
 
 async fn ranked(
@@ -192,14 +271,29 @@ async fn ranked(
                 .collect::<Vec<_>>())
         })
         .await?;
-    let list: Vec<serde_json::Value> = projects
+    let projects: Vec<RankedProject> = projects
         .iter()
-        .map(|(project, count)| json!({ "stars_in_period": count, "project": project_view(project, &viewer, false) }))
+        .map(|(project, count)| RankedProject {
+            stars_in_period: *count,
+            project: project_view(project, &viewer, false),
+        })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "projects": list })))
+    Ok(HttpResponse::Ok().json(RankedProjects { projects }))
 }
 
 /// The most starred projects in Agora.
+#[utoipa::path(
+    tag = "stars",
+    params(RankingParams),
+    responses(
+        (status = 200, description = "Most starred first.", body = RankedProjects),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security((), ("bearer" = []), ("session" = []))
+)]
 #[get("/stars/top")]
 pub async fn most_starred(
     state: web::Data<AppState>,
@@ -210,6 +304,18 @@ pub async fn most_starred(
 }
 
 /// The projects that gathered the most stars in the last 30 days.
+#[utoipa::path(
+    tag = "stars",
+    params(RankingParams),
+    responses(
+        (status = 200, description = "Most stars in the last 30 days first.", body = RankedProjects),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 500, response = crate::openapi::Internal),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security((), ("bearer" = []), ("session" = []))
+)]
 #[get("/stars/trending")]
 pub async fn trending(
     state: web::Data<AppState>,

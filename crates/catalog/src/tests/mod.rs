@@ -2,3 +2,4 @@
 
 mod migrations;
 mod storage;
+mod user_admin;

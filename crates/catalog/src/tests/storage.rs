@@ -276,3 +276,225 @@ async fn projects_page_walks_every_repository_once_with_star_counts(db: TestData
     assert_eq!(starred, 5);
 }
 storage_test!(projects_page_walks_every_repository_once_with_star_counts);
+
+fn employee(conn: &mut crate::DbConnection, subject: &str) -> i64 {
+    users::upsert(
+        conn,
+        &UserClaims {
+            subject: subject.into(),
+            display_name: subject.into(),
+            email: None,
+            department_id: None,
+            role: Role::Employee,
+        },
+    )
+    .unwrap()
+    .id
+}
+
+const ORIGINAL: &str = "github.example.org/acme/widgets";
+const MIRROR: &str = "gitea.example.org/acme/widgets";
+
+/// A GitHub original and a Gitea mirror of it: (original id, mirror id, gitea forge name).
+fn original_and_mirror(conn: &mut crate::DbConnection) -> (i64, i64) {
+    let github = forges::ensure(conn, "gh", crate::model::ForgeKind::Github, "https://gh").unwrap();
+    let gitea = forges::ensure(conn, "tea", crate::model::ForgeKind::Gitea, "https://tea").unwrap();
+    let original =
+        repositories::upsert(conn, &repository(github.id, "1", "widgets", "public", None)).unwrap();
+    let mut mirror = repository(gitea.id, "7", "widgets", "public", None);
+    mirror.html_url = "https://gitea.example.org/acme/widgets".to_owned();
+    mirror.mirror = true;
+    let mirror = repositories::upsert(conn, &mirror).unwrap();
+    (original, mirror)
+}
+
+async fn a_mirror_synced_after_its_original_joins_its_project_with_its_stars_and_requests(
+    db: TestDatabase,
+) {
+    db.catalog
+        .write(|conn| {
+            let (original, mirror) = original_and_mirror(conn);
+            assert!(
+                repositories::record_source_keys(conn, original, Some(ORIGINAL), None)?.is_empty()
+            );
+            // Before the link, the mirror is a project of its own: starred and requested there.
+            let (ana, bob, cy) = (
+                employee(conn, "ana"),
+                employee(conn, "bob"),
+                employee(conn, "cy"),
+            );
+            stars::star(conn, ana, mirror)?;
+            stars::star(conn, cy, mirror)?;
+            stars::star(conn, cy, original)?;
+            let request =
+                crate::access_requests::create(conn, bob, mirror, "I need the widgets", None)?;
+
+            let changed =
+                repositories::record_source_keys(conn, mirror, Some(MIRROR), Some(ORIGINAL))?;
+
+            assert_eq!(changed, vec![original.min(mirror), original.max(mirror)]);
+            let project = repositories::project(conn, original)?.unwrap();
+            let sources: Vec<_> = project
+                .sources
+                .iter()
+                .map(|s| (s.forge_name.as_str(), s.forge_kind.as_str(), s.mirror))
+                .collect();
+            assert_eq!(sources, [("gh", "github", false), ("tea", "gitea", true)]);
+            assert_eq!(
+                project.sources[1].html_url,
+                "https://gitea.example.org/acme/widgets"
+            );
+            // Ana's star moved; Cy's second star stays on the mirror row, not deleted, not counted twice.
+            assert_eq!(project.agora_stars, 2);
+            assert_eq!(stars::count_for(conn, mirror)?, 1);
+            let moved = crate::access_requests::by_id(conn, request.id)?.unwrap();
+            assert_eq!(
+                moved.repository_id, original,
+                "the primary owns the open request"
+            );
+            let as_mirror = repositories::project(conn, mirror)?.unwrap();
+            assert_eq!(as_mirror.mirror_of, Some(original));
+            assert_eq!(as_mirror.sources, project.sources);
+            assert!(!as_mirror.is_visible_to(&Viewer::system()));
+            assert!(repositories::visible_project(conn, mirror, &Viewer::anonymous()).is_err());
+            assert_eq!(repositories::project_id_of(conn, mirror)?, original);
+            let page: Vec<i64> = repositories::projects_page(conn, 0, 10)?
+                .iter()
+                .map(|p| p.repository.id)
+                .collect();
+            assert_eq!(page, vec![original], "one project, not two");
+            assert_eq!(repositories::count(conn)?, 2, "linking deletes no row");
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+storage_test!(a_mirror_synced_after_its_original_joins_its_project_with_its_stars_and_requests);
+
+async fn an_original_synced_after_its_mirror_adopts_it_and_unlinking_gives_it_back(
+    db: TestDatabase,
+) {
+    db.catalog
+        .write(|conn| {
+            let (original, mirror) = original_and_mirror(conn);
+            // The mirror first: its upstream is unknown, so it stays a project of its own.
+            assert!(
+                repositories::record_source_keys(conn, mirror, Some(MIRROR), Some(ORIGINAL))?
+                    .is_empty()
+            );
+            let alone = repositories::project(conn, mirror)?.unwrap();
+            assert_eq!(alone.mirror_of, None);
+            assert_eq!(alone.sources.len(), 1);
+            assert!(alone.is_visible_to(&Viewer::anonymous()));
+
+            let changed = repositories::record_source_keys(conn, original, Some(ORIGINAL), None)?;
+
+            assert!(changed.contains(&mirror) && changed.contains(&original));
+            assert_eq!(
+                repositories::project(conn, mirror)?.unwrap().mirror_of,
+                Some(original)
+            );
+            assert_eq!(
+                repositories::project(conn, original)?
+                    .unwrap()
+                    .sources
+                    .len(),
+                2
+            );
+            // Re-syncing either side changes nothing.
+            assert!(
+                repositories::record_source_keys(conn, original, Some(ORIGINAL), None)?.is_empty()
+            );
+            assert!(
+                repositories::record_source_keys(conn, mirror, Some(MIRROR), Some(ORIGINAL))?
+                    .is_empty()
+            );
+
+            // The forge no longer calls it a mirror: it is a project of its own again.
+            let changed = repositories::record_source_keys(conn, mirror, Some(MIRROR), None)?;
+
+            assert!(changed.contains(&mirror) && changed.contains(&original));
+            assert_eq!(
+                repositories::project(conn, mirror)?.unwrap().mirror_of,
+                None
+            );
+            assert_eq!(
+                repositories::project(conn, original)?
+                    .unwrap()
+                    .sources
+                    .len(),
+                1
+            );
+            assert_eq!(repositories::projects_page(conn, 0, 10)?.len(), 2);
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+storage_test!(an_original_synced_after_its_mirror_adopts_it_and_unlinking_gives_it_back);
+
+async fn mirrors_link_to_the_end_of_a_chain_never_in_a_cycle_and_outlive_a_removed_primary(
+    db: TestDatabase,
+) {
+    db.catalog
+        .write(|conn| {
+            let (original, mirror) = original_and_mirror(conn);
+            let gitlab =
+                forges::ensure(conn, "lab", crate::model::ForgeKind::Gitlab, "https://lab")?;
+            let second = repositories::upsert(
+                conn,
+                &repository(gitlab.id, "9", "widgets", "internal", None),
+            )?;
+            repositories::record_source_keys(conn, original, Some(ORIGINAL), None)?;
+            repositories::record_source_keys(conn, mirror, Some(MIRROR), Some(ORIGINAL))?;
+            // A mirror of the mirror joins the same project, not a project inside a project.
+            repositories::record_source_keys(conn, second, Some("lab/acme/widgets"), Some(MIRROR))?;
+            assert_eq!(
+                repositories::project(conn, second)?.unwrap().mirror_of,
+                Some(original)
+            );
+            assert_eq!(
+                repositories::project(conn, original)?
+                    .unwrap()
+                    .sources
+                    .len(),
+                3
+            );
+            // Two repositories each calling the other its upstream: one stays the project.
+            repositories::record_source_keys(conn, original, Some(ORIGINAL), Some(MIRROR))?;
+            assert_eq!(
+                repositories::project(conn, original)?.unwrap().mirror_of,
+                None
+            );
+            assert_eq!(repositories::projects_page(conn, 0, 10)?.len(), 1);
+
+            // The original is gone from its forge: its mirrors stand on their own again.
+            repositories::mark_removed(conn, original)?;
+            let mut released = repositories::release_mirrors(conn, original)?;
+            released.sort_unstable();
+            assert_eq!(released, vec![mirror.min(second), mirror.max(second)]);
+            assert_eq!(
+                repositories::project(conn, mirror)?.unwrap().mirror_of,
+                None
+            );
+            // On their next sync they do not link back to the removed repository; the mirror of
+            // the mirror joins the one still there.
+            repositories::record_source_keys(conn, mirror, Some(MIRROR), Some(ORIGINAL))?;
+            assert_eq!(
+                repositories::project(conn, mirror)?.unwrap().mirror_of,
+                None
+            );
+            assert_eq!(
+                repositories::project(conn, second)?.unwrap().mirror_of,
+                Some(mirror)
+            );
+            assert_eq!(
+                repositories::project(conn, original)?.unwrap().mirror_of,
+                None
+            );
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+storage_test!(mirrors_link_to_the_end_of_a_chain_never_in_a_cycle_and_outlive_a_removed_primary);
