@@ -2,6 +2,7 @@
 //! on a time: see BENCHMARKS.md for how to run them and what they measured.
 
 mod generate;
+mod load_bench;
 mod pg_fts;
 mod queries;
 mod search_bench;
@@ -97,7 +98,12 @@ enum Command {
         files: sync_bench::Files,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Serve no GraphQL endpoint (404, as a server without it): files are read over REST.
+        #[arg(long)]
+        no_graphql: bool,
     },
+    /// Simulated users (search, star/unstar, access requests) against a real `agora serve`.
+    Load(load_bench::LoadArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -170,7 +176,9 @@ fn main() -> anyhow::Result<()> {
             concurrency,
             files,
             seed,
-        } => sync_bench::run(repos, latency_ms, concurrency, files, seed)?,
+            no_graphql,
+        } => sync_bench::run(repos, latency_ms, concurrency, files, seed, !no_graphql)?,
+        Command::Load(args) => load_bench::run(&args)?,
     }
     Ok(())
 }

@@ -1,10 +1,14 @@
 //! `agora-bench sync`: what a GitHub sync costs. A fake organisation of N repositories is served
 //! locally (wiremock, one responder for every route, every answer delayed by the latency), then
 //! `Indexer::sync_forge` runs a full sync and, after 1 % of the repositories were pushed to, an
-//! incremental one. Requests are counted both by the client (`SyncReport.counts.requests`) and by
-//! the server, by kind (listing pages, READMEs, other files).
+//! incremental one. The fake answers the REST listing and file routes and the GraphQL file query
+//! (reading the aliases and variables of the request as GitHub would); with `--no-graphql` its
+//! `/graphql` answers 404, as on a server without it, and the client reads files over REST.
+//! Requests are counted both by the client (`SyncReport.counts.requests`) and by the server, by
+//! kind (listing pages, GraphQL queries, READMEs, other files).
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -61,6 +65,7 @@ struct Repo {
 #[derive(Default)]
 struct Counters {
     listing: AtomicU64,
+    graphql: AtomicU64,
     readme: AtomicU64,
     file_found: AtomicU64,
     file_missing: AtomicU64,
@@ -79,7 +84,16 @@ struct FakeGithub {
     repos: RwLock<Org>,
     counters: Counters,
     delay: Duration,
+    graphql: bool,
 }
+
+/// Served counts, in the order of `FakeGithub::snapshot`.
+const LISTING: usize = 0;
+const GRAPHQL: usize = 1;
+const READMES: usize = 2;
+const FOUND: usize = 3;
+const MISSING: usize = 4;
+type Served = [u64; 7];
 
 impl FakeGithub {
     fn item(repo: &Repo) -> serde_json::Value {
@@ -127,24 +141,18 @@ impl FakeGithub {
         response
     }
 
-    fn file(&self, request: &Request, name: &str, path: &str) -> ResponseTemplate {
-        let guard = self.repos.read().unwrap_or_else(|e| e.into_inner());
-        let Org { repos, by_name, .. } = &*guard;
-        let Some(repo) = by_name.get(name).map(|&i| &repos[i]) else {
-            self.counters.other.fetch_add(1, Ordering::Relaxed);
-            return ResponseTemplate::new(404);
-        };
+    /// The text of the file at `path` (relative to the repository's root), if the repository
+    /// holds it. Every file lives at its first standard path; the README is `README.md`.
+    fn content(repo: &Repo, path: &str) -> Option<String> {
         let held = repo.held;
-        let body = match path {
-            "readme" => held.readme.then(|| repo.project.readme.clone()),
-            "contents/CONTRIBUTING.md" => held.contributing.then(|| "# Contributing\n".to_owned()),
-            "contents/CODE_OF_CONDUCT.md" => {
-                held.code_of_conduct.then(|| "# Code of conduct\n".to_owned())
-            }
-            "contents/.github/CODEOWNERS" => held
+        match path {
+            "README.md" => held.readme.then(|| repo.project.readme.clone()),
+            "CONTRIBUTING.md" => held.contributing.then(|| "# Contributing\n".to_owned()),
+            "CODE_OF_CONDUCT.md" => held.code_of_conduct.then(|| "# Code of conduct\n".to_owned()),
+            ".github/CODEOWNERS" => held
                 .codeowners
                 .then(|| format!("* @{ORG}/{}\n", repo.project.department)),
-            "contents/catalog-info.yaml" => held.catalog_info.then(|| {
+            "catalog-info.yaml" => held.catalog_info.then(|| {
                 format!(
                     "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {}\n  tags: [{}]\nspec:\n  type: service\n  lifecycle: production\n  owner: {}\n",
                     repo.project.name,
@@ -152,25 +160,91 @@ impl FakeGithub {
                     repo.project.department
                 )
             }),
-            "contents/innersource.json" => held.innersource.then(|| {
+            "innersource.json" => held.innersource.then(|| {
                 json!({"title": repo.project.title, "motivation": repo.project.description})
                     .to_string()
             }),
             _ => None,
+        }
+    }
+
+    /// A blob id that changes with the repository's version, as a git oid would with the content.
+    fn oid(name: &str, path: &str, version: u32) -> String {
+        let mut hasher = DefaultHasher::new();
+        (name, path, version).hash(&mut hasher);
+        format!("{:040x}", u128::from(hasher.finish()))
+    }
+
+    /// `POST /graphql`: the file query `GithubClient::fetch_files` sends, answered as GitHub
+    /// does: each aliased `object(expression: "HEAD:path")` is the blob or `null`; an unknown
+    /// repository is `null` with a NOT_FOUND error.
+    fn graphql(&self, request: &Request) -> ResponseTemplate {
+        self.counters.graphql.fetch_add(1, Ordering::Relaxed);
+        if !self.graphql {
+            return ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}));
+        }
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&request.body) else {
+            return ResponseTemplate::new(400)
+                .set_body_json(json!({"message": "Problems parsing JSON"}));
         };
-        if path == "readme" {
+        let query = body["query"].as_str().unwrap_or_default();
+        let variables = &body["variables"];
+        let name = variables["name"].as_str().unwrap_or_default();
+        let guard = self.repos.read().unwrap_or_else(|e| e.into_inner());
+        let Org { repos, by_name, .. } = &*guard;
+        let repo = (variables["owner"] == ORG)
+            .then(|| by_name.get(name).map(|&i| &repos[i]))
+            .flatten();
+        let Some(repo) = repo else {
+            return ResponseTemplate::new(200).set_body_json(json!({
+                "data": {"repository": null},
+                "errors": [{"type": "NOT_FOUND", "path": ["repository"],
+                    "locations": [{"line": 2, "column": 3}],
+                    "message": format!("Could not resolve to a Repository with the name '{ORG}/{name}'.")}]
+            }));
+        };
+        let mut answer = serde_json::Map::new();
+        for (alias, variable) in aliased_objects(query) {
+            let expression = variables[variable.as_str()].as_str().unwrap_or_default();
+            let path = expression.strip_prefix("HEAD:").unwrap_or_default();
+            let blob = Self::content(repo, path).map(|text| {
+                json!({
+                    "oid": Self::oid(name, path, repo.held.version), "byteSize": text.len(),
+                    "isBinary": false, "isTruncated": false, "text": text
+                })
+            });
+            answer.insert(alias, blob.unwrap_or(serde_json::Value::Null));
+        }
+        ResponseTemplate::new(200).set_body_json(json!({"data": {"repository": answer}}))
+    }
+
+    fn file(&self, request: &Request, name: &str, route: &str) -> ResponseTemplate {
+        let guard = self.repos.read().unwrap_or_else(|e| e.into_inner());
+        let Org { repos, by_name, .. } = &*guard;
+        let Some(repo) = by_name.get(name).map(|&i| &repos[i]) else {
+            self.counters.other.fetch_add(1, Ordering::Relaxed);
+            return ResponseTemplate::new(404);
+        };
+        let readme = route == "readme";
+        let path = if readme {
+            Some("README.md")
+        } else {
+            route.strip_prefix("contents/")
+        };
+        let body = path.and_then(|path| Self::content(repo, path));
+        if readme {
             self.counters.readme.fetch_add(1, Ordering::Relaxed);
         }
         let Some(body) = body else {
-            if path != "readme" {
+            if !readme {
                 self.counters.file_missing.fetch_add(1, Ordering::Relaxed);
             }
             return ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}));
         };
-        if path != "readme" {
+        if !readme {
             self.counters.file_found.fetch_add(1, Ordering::Relaxed);
         }
-        let etag = format!("\"{name}-{}-{}\"", path.len(), held.version);
+        let etag = format!("\"{name}-{}-{}\"", route.len(), repo.held.version);
         let matches = request
             .headers
             .get("if-none-match")
@@ -197,10 +271,11 @@ impl FakeGithub {
         *order = sorted_by_push(repos);
     }
 
-    fn snapshot(&self) -> [u64; 6] {
+    fn snapshot(&self) -> Served {
         let c = &self.counters;
         [
             &c.listing,
+            &c.graphql,
             &c.readme,
             &c.file_found,
             &c.file_missing,
@@ -222,6 +297,8 @@ impl Respond for FakeGithub {
         let path = request.url.path().to_owned();
         let response = if path == format!("/orgs/{ORG}/repos") {
             self.listing(request)
+        } else if path == "/graphql" && request.method.as_str() == "POST" {
+            self.graphql(request)
         } else if let Some(rest) = path.strip_prefix(&format!("/repos/{ORG}/")) {
             match rest.split_once('/') {
                 Some((name, file)) => self.file(request, name, file),
@@ -236,6 +313,19 @@ impl Respond for FakeGithub {
         };
         response.set_delay(self.delay)
     }
+}
+
+/// The `alias: object(expression: $variable)` selections of a query, one per line as the client
+/// writes them.
+fn aliased_objects(query: &str) -> Vec<(String, String)> {
+    query
+        .lines()
+        .filter_map(|line| {
+            let (alias, rest) = line.trim().split_once(": object(expression: $")?;
+            let variable = rest.split(')').next()?;
+            Some((alias.to_owned(), variable.to_owned()))
+        })
+        .collect()
 }
 
 fn held(files: Files, project: &Project) -> Held {
@@ -269,11 +359,19 @@ fn held(files: Files, project: &Project) -> Held {
     }
 }
 
-fn report_rows(label: &str, wall: Duration, report: &SyncReport, served: [u64; 6]) {
-    let [listing, readme, found, missing, not_modified, other] = served;
-    let total = listing + readme + found + missing + other;
+fn report_rows(label: &str, wall: Duration, report: &SyncReport, served: Served) {
+    let [
+        listing,
+        graphql,
+        readme,
+        found,
+        missing,
+        not_modified,
+        other,
+    ] = served;
+    let total = listing + graphql + readme + found + missing + other;
     println!(
-        "| {label} | {} | {} | {} | {} | {total} | {listing} | {readme} | {found} / {missing} | {not_modified} | {} |",
+        "| {label} | {} | {} | {} | {} | {total} | {listing} | {graphql} | {readme} | {found} / {missing} | {not_modified} | {} |",
         stats::secs(wall),
         report.status.as_str(),
         report.counts.listed,
@@ -282,7 +380,7 @@ fn report_rows(label: &str, wall: Duration, report: &SyncReport, served: [u64; 6
     );
 }
 
-fn minus(a: [u64; 6], b: [u64; 6]) -> [u64; 6] {
+fn minus(a: Served, b: Served) -> Served {
     std::array::from_fn(|i| a[i] - b[i])
 }
 
@@ -292,13 +390,15 @@ pub fn run(
     concurrency: usize,
     files: Files,
     seed: u64,
+    graphql: bool,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     println!(
-        "\n## Sync bench: {count} repositories, {latency_ms} ms per response, concurrency {concurrency}, files {files:?}\n"
+        "\n## Sync bench: {count} repositories, {latency_ms} ms per response, concurrency {concurrency}, files {files:?}, GraphQL {}\n",
+        if graphql { "served" } else { "absent (404)" }
     );
     let now = Utc::now();
     let day = generate::reference_day();
@@ -329,6 +429,7 @@ pub fn run(
         }),
         counters: Counters::default(),
         delay: Duration::from_millis(latency_ms),
+        graphql,
     });
 
     runtime.block_on(async {
@@ -411,9 +512,9 @@ pub fn run(
         let (_, peak) = stats::rss_mb();
 
         println!(
-            "| sync | wall | status | listed | requests (client) | requests (server) | listing pages | READMEs | other files found / 404 | 304 | fetched |"
+            "| sync | wall | status | listed | requests (client) | requests (server) | listing pages | GraphQL | REST READMEs | other REST files found / 404 | 304 | fetched |"
         );
-        println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         report_rows("full", full_wall, &full, full_served);
         report_rows(
             &format!("incremental ({pushed} pushed to)"),
@@ -421,15 +522,19 @@ pub fn run(
             &incremental,
             incremental_served,
         );
-        let per_repo = full_served.iter().take(4).skip(1).sum::<u64>() as f64 / count.max(1) as f64;
+        let file_requests: u64 = [GRAPHQL, READMES, FOUND, MISSING]
+            .iter()
+            .map(|&i| full_served[i])
+            .sum();
+        let per_repo = file_requests as f64 / count.max(1) as f64;
         let ideal = Duration::from_secs_f64(
-            (full_served[0] as f64 + (full_served[1..4].iter().sum::<u64>() as f64) / concurrency.max(1) as f64)
+            (full_served[LISTING] as f64 + file_requests as f64 / concurrency.max(1) as f64)
                 * latency_ms as f64
                 / 1e3,
         );
         println!();
         println!("| figure | value |\n|---|---:|");
-        println!("| file requests per repository (full sync) | {per_repo:.2} |");
+        println!("| file requests per repository (full sync, GraphQL + REST) | {per_repo:.2} |");
         println!(
             "| latency-bound floor: listing pages one by one + file requests / concurrency × latency | {} |",
             stats::secs(ideal)
