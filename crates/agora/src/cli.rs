@@ -245,6 +245,13 @@ pub struct ServeArgs {
     /// Load the bundled demo catalog when the catalog is empty.
     #[arg(long)]
     pub demo: bool,
+    /// Search and suggest answers kept between index commits, each kind (0 turns the cache off).
+    #[arg(
+        long,
+        env = "AGORA_SEARCH_CACHE_ENTRIES",
+        default_value_t = agora_search::DEFAULT_ANSWER_CACHE_ENTRIES
+    )]
+    pub search_cache_entries: usize,
     #[command(flatten)]
     pub identity: IdentityArgs,
     #[command(flatten)]

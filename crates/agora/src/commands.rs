@@ -276,7 +276,8 @@ async fn register_and_issue(
 
 async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let indexer = open_indexer(settings, &NoProgress).await?;
+    let mut indexer = open_indexer(settings, &NoProgress).await?;
+    indexer.index = indexer.index.with_answer_cache(args.search_cache_entries);
     if args.demo
         && indexer
             .catalog

@@ -14,4 +14,6 @@ pub enum SearchError {
     WriterGone,
     #[error("invalid search request: {0}")]
     InvalidRequest(String),
+    #[error("the search task failed: {0}")]
+    Task(String),
 }

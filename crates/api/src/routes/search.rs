@@ -306,11 +306,12 @@ pub async fn search(
 ) -> ApiResult<HttpResponse> {
     let request = request(&params)?;
     let audience = audience(&user.viewer());
-    let index = state.indexer.index.clone();
-    // Facets and snippets make a search a few milliseconds of CPU: off the async workers.
-    let results = web::block(move || index.search(&request, audience))
-        .await
-        .map_err(|e| ApiError::Internal(format!("search task: {e}")))??;
+    // Facets and snippets make a search milliseconds of CPU: off the async workers, one per core.
+    let results = state
+        .indexer
+        .index
+        .search_in_pool(request, audience)
+        .await?;
     Ok(HttpResponse::Ok().json(results))
 }
 

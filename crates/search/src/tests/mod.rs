@@ -7,6 +7,7 @@
 mod answer_cache;
 mod facets;
 mod fixture;
+mod pool;
 mod rebuild;
 mod relevance;
 mod snippets;
