@@ -10,15 +10,16 @@
 //! collector, and the query always includes the caller's visibility filter, so counts never
 //! reveal a hidden project.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::StrColumn;
 use tantivy::schema::Field;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::schema::Fields;
+use crate::segment_data::{SearcherData, SegmentData};
 
 /// At most this many values per facet, most frequent first (plus any value the caller chose).
 pub const MAX_FACET_VALUES: usize = 20;
@@ -41,8 +42,13 @@ impl FacetField {
         FacetField::Maturity,
     ];
 
+    /// Position in `ALL`.
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
     /// The schema field, whose FAST column is read by name.
-    fn column(self) -> &'static str {
+    pub(crate) fn column(self) -> &'static str {
         match self {
             FacetField::Language => "language",
             FacetField::Topic => "topic",
@@ -92,19 +98,28 @@ impl Facets {
 
     /// Sets one facet from its full counts: the `MAX_FACET_VALUES` most frequent values, plus the
     /// values chosen in its filter (so a chosen value never vanishes from its own list).
-    pub(crate) fn set(&mut self, facet: FacetField, counts: &Counts, chosen: &[String]) {
-        let mut all: Vec<FacetCount> = counts
+    /// `counts` holds a count per value id, `values` each id's value.
+    pub(crate) fn set(
+        &mut self,
+        facet: FacetField,
+        counts: &[u64],
+        values: &[Arc<str>],
+        chosen: &[String],
+    ) {
+        let mut all: Vec<(u64, &str)> = counts
             .iter()
-            .map(|(value, count)| FacetCount {
-                value: value.clone(),
-                count: *count,
-            })
+            .zip(values)
+            .filter(|&(&count, _)| count > 0)
+            .map(|(&count, value)| (count, &**value))
             .collect();
-        all.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        all.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
         let mut kept: Vec<FacetCount> = Vec::with_capacity(MAX_FACET_VALUES);
-        for (rank, entry) in all.into_iter().enumerate() {
-            if rank < MAX_FACET_VALUES || chosen.contains(&entry.value) {
-                kept.push(entry);
+        for (rank, (count, value)) in all.into_iter().enumerate() {
+            if rank < MAX_FACET_VALUES || chosen.iter().any(|c| c == value) {
+                kept.push(FacetCount {
+                    value: value.to_owned(),
+                    count,
+                });
             }
         }
         let slot = match facet {
@@ -118,26 +133,31 @@ impl Facets {
     }
 }
 
-/// Documents per value of one facet.
-pub(crate) type Counts = HashMap<String, u64>;
-/// Documents per value, per facet counted.
+/// Documents per value id of one facet (see `segment_data`: ids are shared by all segments).
+pub(crate) type Counts = Vec<u64>;
+/// Documents per value id, per facet counted.
 pub(crate) type FacetCounts = BTreeMap<FacetField, Counts>;
 
 /// Counts the values of several facets over the matching documents.
 pub(crate) struct FacetCollector {
     facets: Vec<FacetField>,
+    data: Arc<SearcherData>,
 }
 
 impl FacetCollector {
-    pub(crate) fn new(facets: Vec<FacetField>) -> Self {
-        Self { facets }
+    /// Counts `facets`, reading values from `data` (prepared for the searcher it runs on).
+    pub(crate) fn new(facets: Vec<FacetField>, data: &Arc<SearcherData>) -> Self {
+        Self {
+            facets,
+            data: Arc::clone(data),
+        }
     }
 }
 
 pub(crate) struct FacetSegmentCollector {
-    /// Per facet: its column in this segment (absent when no document of the segment has a
-    /// value) and a count per term ordinal of the column's dictionary.
-    columns: Vec<(FacetField, Option<StrColumn>, Vec<u64>)>,
+    segment: Arc<SegmentData>,
+    /// Per facet counted: its index in `SegmentData::facets`, and a count per value id.
+    counts: Vec<(FacetField, Vec<u32>)>,
 }
 
 impl Collector for FacetCollector {
@@ -149,16 +169,15 @@ impl Collector for FacetCollector {
         _segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<Self::Child> {
-        let columns = self
+        let counts = self
             .facets
             .iter()
-            .map(|&facet| {
-                let column = reader.fast_fields().str(facet.column())?;
-                let terms = column.as_ref().map_or(0, |c| c.num_terms());
-                Ok((facet, column, vec![0; terms]))
-            })
-            .collect::<tantivy::Result<_>>()?;
-        Ok(FacetSegmentCollector { columns })
+            .map(|&facet| (facet, vec![0; self.data.values(facet).len()]))
+            .collect();
+        Ok(FacetSegmentCollector {
+            segment: Arc::clone(self.data.segment(reader)?),
+            counts,
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -166,12 +185,19 @@ impl Collector for FacetCollector {
     }
 
     fn merge_fruits(&self, segments: Vec<FacetCounts>) -> tantivy::Result<Self::Fruit> {
-        let mut merged: FacetCounts = self.facets.iter().map(|&f| (f, Counts::new())).collect();
+        let mut merged: FacetCounts = self
+            .facets
+            .iter()
+            .map(|&f| (f, vec![0; self.data.values(f).len()]))
+            .collect();
         for segment in segments {
             for (facet, counts) in segment {
                 let total = merged.entry(facet).or_default();
-                for (value, count) in counts {
-                    *total.entry(value).or_default() += count;
+                if total.len() < counts.len() {
+                    total.resize(counts.len(), 0);
+                }
+                for (sum, count) in total.iter_mut().zip(counts) {
+                    *sum += count;
                 }
             }
         }
@@ -182,42 +208,23 @@ impl Collector for FacetCollector {
 impl SegmentCollector for FacetSegmentCollector {
     type Fruit = FacetCounts;
 
+    #[inline]
     fn collect(&mut self, doc: DocId, _score: Score) {
-        for (_, column, counts) in &mut self.columns {
-            let Some(column) = column else { continue };
+        for (facet, counts) in &mut self.counts {
             // The indexer writes each value once per document (topics are deduplicated), so
-            // each ordinal here is one document.
-            for ord in column.term_ords(doc) {
-                if let Some(count) = usize::try_from(ord).ok().and_then(|i| counts.get_mut(i)) {
+            // each id here is one document.
+            self.segment.facets[facet.index()].for_each(doc, |id| {
+                if let Some(count) = counts.get_mut(id as usize) {
                     *count += 1;
                 }
-            }
+            });
         }
     }
 
     fn harvest(self) -> Self::Fruit {
-        let mut fruit = BTreeMap::new();
-        for (facet, column, counts) in self.columns {
-            let mut values = Counts::new();
-            if let Some(column) = column {
-                // The counted ordinals, ascending, resolved in one pass over the dictionary
-                // (looking each one up alone decodes its dictionary block again every time).
-                let (ords, counted): (Vec<u64>, Vec<u64>) = counts
-                    .into_iter()
-                    .enumerate()
-                    .filter(|&(_, count)| count > 0)
-                    .map(|(ord, count)| (ord as u64, count))
-                    .unzip();
-                let mut counted = counted.into_iter();
-                // A dictionary read fails only on a corrupt segment; its values are then skipped.
-                let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |term| {
-                    if let (Some(count), Ok(value)) = (counted.next(), std::str::from_utf8(term)) {
-                        values.insert(value.to_owned(), count);
-                    }
-                });
-            }
-            fruit.insert(facet, values);
-        }
-        fruit
+        self.counts
+            .into_iter()
+            .map(|(facet, counts)| (facet, counts.into_iter().map(u64::from).collect()))
+            .collect()
     }
 }

@@ -15,6 +15,7 @@ use crate::document::ProjectDocument;
 use crate::error::SearchError;
 use crate::query::{SearchRequest, SearchResults};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
+use crate::segment_data::SegmentDataStore;
 use crate::visibility::Audience;
 use crate::writer::{self, WriterOp};
 
@@ -44,6 +45,8 @@ pub struct SearchIndex {
     dir: Option<PathBuf>,
     /// Answers since the last commit (see `cache`); `None` when disabled.
     pub(crate) caches: Option<Arc<Caches>>,
+    /// Per-segment arrays every search reads (see `segment_data`), shared by all handles.
+    pub(crate) segment_data: Arc<SegmentDataStore>,
     /// One permit per core for `search_in_pool` (see there).
     search_slots: Arc<Semaphore>,
 }
@@ -145,6 +148,7 @@ impl SearchIndex {
             ops,
             dir,
             caches: Caches::new(cache::DEFAULT_ENTRIES),
+            segment_data: Arc::default(),
             search_slots: Arc::new(Semaphore::new(
                 std::thread::available_parallelism().map_or(2, usize::from),
             )),

@@ -15,6 +15,7 @@ pub mod index;
 pub mod query;
 mod ranking;
 pub mod schema;
+mod segment_data;
 pub mod snippet;
 pub mod suggest;
 pub mod visibility;

@@ -19,6 +19,7 @@ use crate::filter::Filters;
 use crate::index::SearchIndex;
 use crate::ranking;
 use crate::schema::Fields;
+use crate::segment_data::SearcherData;
 use crate::snippet::{SnippetMaker, Snippets};
 use crate::visibility::Audience;
 
@@ -158,6 +159,7 @@ impl SearchIndex {
         started: Instant,
     ) -> Result<SearchResults, SearchError> {
         let f = &self.fields;
+        let data = self.segment_data.prepare(searcher)?;
         let text = ranking::text_query(f, &request.text);
         // The query with every filter but `except`'s own: the result set itself for `None`,
         // the base of a facet's counts otherwise (see `facet`).
@@ -178,20 +180,22 @@ impl SearchIndex {
         let (own_pass, separate): (Vec<FacetField>, Vec<FacetField>) = FacetField::ALL
             .into_iter()
             .partition(|&facet| request.filters.values(facet).is_empty());
-        let facet_collector = FacetCollector::new(own_pass);
+        let facet_collector = FacetCollector::new(own_pass, &data);
         let page = TopDocs::with_limit(request.limit).and_offset(request.offset);
         let by_relevance = request.sort == SortOrder::Relevance && text.is_some();
         let (total, addresses, mut counts): (usize, Page, _) = match request.sort {
             _ if by_relevance => collect(
                 searcher,
+                &data,
                 audience,
                 &*query,
-                ranking::top_by_relevance(request.limit, request.offset),
+                ranking::top_by_relevance(request.limit, request.offset, &data),
                 facet_collector,
                 |top| top,
             )?,
             SortOrder::Relevance | SortOrder::Stars => collect(
                 searcher,
+                &data,
                 audience,
                 &*query,
                 page.order_by_fast_field::<u64>("stars", Order::Desc),
@@ -200,6 +204,7 @@ impl SearchIndex {
             )?,
             SortOrder::Recent => collect(
                 searcher,
+                &data,
                 audience,
                 &*query,
                 page.order_by((
@@ -217,6 +222,7 @@ impl SearchIndex {
             )?,
             SortOrder::Activity => collect(
                 searcher,
+                &data,
                 audience,
                 &*query,
                 page.order_by((
@@ -236,15 +242,20 @@ impl SearchIndex {
         for facet in separate {
             let own = searcher.search(
                 &*scoped(Some(facet)),
-                &audience.restrict(FacetCollector::new(vec![facet])),
+                &audience.restrict(&data, FacetCollector::new(vec![facet], &data)),
             )?;
             counts.extend(own);
         }
         let mut facets = Facets::default();
         for facet in FacetField::ALL {
             let empty = Counts::new();
-            let values = counts.get(&facet).unwrap_or(&empty);
-            facets.set(facet, values, request.filters.values(facet));
+            let counted = counts.get(&facet).unwrap_or(&empty);
+            facets.set(
+                facet,
+                counted,
+                data.values(facet),
+                request.filters.values(facet),
+            );
         }
 
         let snippets = text
@@ -282,6 +293,7 @@ type Page = Vec<(f32, DocAddress)>;
 /// keys turned into scores by `scores`) and the facet counts.
 fn collect<C, K>(
     searcher: &Searcher,
+    data: &Arc<SearcherData>,
     audience: Audience,
     query: &dyn Query,
     top: C,
@@ -292,7 +304,8 @@ where
     C: Collector<Fruit = Vec<(K, DocAddress)>>,
     K: 'static + Send + Sync,
 {
-    let (total, top, counts) = searcher.search(query, &audience.restrict((Count, top, facets)))?;
+    let (total, top, counts) =
+        searcher.search(query, &audience.restrict(data, (Count, top, facets)))?;
     Ok((total, scores(top), counts))
 }
 

@@ -10,8 +10,9 @@
 //! prior (stars, and a little of the sync's activity score) that orders near-ties without
 //! overturning a clearly better text match.
 
+use std::sync::Arc;
+
 use tantivy::collector::{Collector, TopDocs};
-use tantivy::fastfield::Column;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
@@ -20,6 +21,7 @@ use tantivy::{DocAddress, DocId, Score, SegmentReader, Term};
 
 use crate::analyzer::{self, PREFIX_MAX_CHARS, QueryWord};
 use crate::schema::Fields;
+use crate::segment_data::SearcherData;
 
 /// Per-field weights of an exact word. A word in the name says far more about a project than one
 /// in its README; unstemmed prose weighs above its stemmed copy, so the stem only adds recall.
@@ -196,28 +198,26 @@ pub(crate) fn popularity_prior(popularity: u64, activity: u64) -> Score {
     1.0 + POPULARITY * log(popularity) + ACTIVITY * log(activity).min(ACTIVITY_CAP)
 }
 
-/// Top documents by text score times the popularity prior, read from the FAST star and activity
-/// fields.
+/// Top documents by text score times the popularity prior (read from `data`, prepared for the
+/// searcher the collector runs on).
 pub(crate) fn top_by_relevance(
     limit: usize,
     offset: usize,
-) -> impl Collector<Fruit = Vec<(Score, DocAddress)>> {
+    data: &Arc<SearcherData>,
+) -> impl Collector<Fruit = Vec<(Score, DocAddress)>> + use<> {
+    let data = Arc::clone(data);
     TopDocs::with_limit(limit)
         .and_offset(offset)
         .tweak_score(move |segment: &SegmentReader| {
-            // A segment without the columns (none written yet) scores on text alone.
-            let stars = segment.fast_fields().u64("stars").ok();
-            let agora_stars = segment.fast_fields().u64("agora_stars").ok();
-            let activity = segment.fast_fields().u64("activity_score").ok();
+            // Present for every segment of the searcher; a score without it is the text's alone.
+            let priors = data.segment(segment).ok().map(Arc::clone);
             move |doc: DocId, score: Score| {
-                let read = |column: &Option<Column<u64>>| {
-                    column.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)
-                };
                 score
-                    * popularity_prior(
-                        read(&stars).saturating_add(read(&agora_stars)),
-                        read(&activity),
-                    )
+                    * priors
+                        .as_ref()
+                        .and_then(|p| p.prior.get(doc as usize))
+                        .copied()
+                        .unwrap_or(1.0)
             }
         })
 }

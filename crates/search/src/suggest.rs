@@ -53,9 +53,10 @@ impl SearchIndex {
         if let Some(answer) = cache.and_then(|c| c.get(&key, generation)) {
             return Ok(Vec::clone(&answer));
         }
+        let data = self.segment_data.prepare(&searcher)?;
         let top = searcher.search(
             &*matched,
-            &audience.restrict(ranking::top_by_relevance(MAX_SUGGESTIONS, 0)),
+            &audience.restrict(&data, ranking::top_by_relevance(MAX_SUGGESTIONS, 0, &data)),
         )?;
         let suggestions: Vec<Suggestion> = top
             .into_iter()

@@ -338,3 +338,37 @@ fn facet_counts_never_include_what_the_caller_may_not_see() {
         assert_eq!(count(&results, FacetField::License, "MIT"), Some(4));
     }
 }
+
+#[test]
+fn counts_follow_updates_and_values_no_project_holds_any_more_vanish() {
+    let index = catalog();
+    let before = run(&index, "", Filters::default(), MEMBER);
+    let rust = count(&before, FacetField::Language, "Rust").unwrap();
+    // Every Rust project moves to a language no segment held before: the old documents are
+    // deleted and the new ones written to a new segment.
+    let moved: Vec<ProjectDocument> = all_projects()
+        .into_iter()
+        .filter(|p| p.language.as_deref() == Some("Rust"))
+        .map(|p| ProjectDocument {
+            language: Some("Zig".to_owned()),
+            ..p
+        })
+        .collect();
+    assert_eq!(moved.len() as u64, rust);
+    index.upsert(moved).unwrap();
+    index.flush_blocking().unwrap();
+
+    let after = run(&index, "", Filters::default(), MEMBER);
+    assert_eq!(after.total, before.total);
+    assert_eq!(count(&after, FacetField::Language, "Rust"), None);
+    assert_eq!(count(&after, FacetField::Language, "Zig"), Some(rust));
+    let zig = run(&index, "", choose(FacetField::Language, "Zig"), MEMBER);
+    assert_eq!(zig.total as u64, rust);
+    // Topics (several values per project) were rewritten with the same documents.
+    for topic in &before.facets.topic {
+        assert_eq!(
+            count(&after, FacetField::Topic, &topic.value),
+            Some(topic.count)
+        );
+    }
+}
