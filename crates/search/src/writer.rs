@@ -21,6 +21,10 @@ pub(crate) enum WriterOp {
     Clear,
     /// Commit now and say how it went.
     Flush(tokio::sync::oneshot::Sender<Result<(), String>>),
+    /// Merge every committed segment into one and say how it went: `Ok(false)` when the merge
+    /// could not start (some segment is already being merged), `Ok(true)` once the merged
+    /// segment is searchable.
+    MergeAll(tokio::sync::oneshot::Sender<Result<bool, String>>),
 }
 
 pub(crate) fn spawn(
@@ -77,6 +81,42 @@ impl Batch {
             WriterOp::Flush(reply) => {
                 let _ = reply.send(self.commit());
             }
+            WriterOp::MergeAll(reply) => self.merge_all(reply),
+        }
+    }
+
+    /// Starts merging every segment into one, and answers `reply` from a thread that waits for
+    /// the merge: the writer goes on taking changes meanwhile.
+    fn merge_all(&mut self, reply: tokio::sync::oneshot::Sender<Result<bool, String>>) {
+        let segments = match self.writer.index().searchable_segment_ids() {
+            Ok(segments) => segments,
+            Err(e) => {
+                let _ = reply.send(Err(e.to_string()));
+                return;
+            }
+        };
+        if segments.len() < 2 {
+            let _ = reply.send(Ok(true));
+            return;
+        }
+        let merge = self.writer.merge(&segments);
+        let reader = self.reader.clone();
+        let waiter = std::thread::Builder::new()
+            .name("agora-index-merge".to_owned())
+            .spawn(move || {
+                let outcome = match merge.wait() {
+                    Ok(_) => reader
+                        .reload()
+                        .map(|()| true)
+                        .map_err(|e| format!("reload after merge: {e}")),
+                    // tantivy refuses to start a merge of segments already in one.
+                    Err(tantivy::TantivyError::InvalidArgument(_)) => Ok(false),
+                    Err(e) => Err(e.to_string()),
+                };
+                let _ = reply.send(outcome);
+            });
+        if let Err(e) = waiter {
+            tracing::warn!(error = %e, "could not start a thread to wait for a merge");
         }
     }
 

@@ -126,3 +126,32 @@ fn an_index_another_process_writes_to_is_refused_not_wiped() {
         "the running index keeps its documents"
     );
 }
+
+#[tokio::test]
+async fn merging_leaves_one_segment_and_the_same_answers() {
+    let index = SearchIndex::in_memory().unwrap();
+    for id in 1..=4 {
+        index
+            .upsert(vec![project(id, &format!("ledger-{id}"))])
+            .unwrap();
+        index.flush().await.unwrap();
+    }
+    // An update while merging would be lost if the merge did not apply it: delete one.
+    index.delete(4).unwrap();
+    index.flush().await.unwrap();
+    assert!(index.segment_count() >= 2);
+    let before = names(&index, "ledger");
+
+    index.merge_segments().await.unwrap();
+    assert_eq!(index.segment_count(), 1);
+    assert_eq!(names(&index, "ledger"), before);
+    assert_eq!(before.len(), 3);
+
+    // Writes go on as before, and a second merge of one segment is a no-op.
+    index.upsert(vec![project(5, "ledger-5")]).unwrap();
+    index.flush().await.unwrap();
+    assert_eq!(names(&index, "ledger").len(), 4);
+    index.merge_segments().await.unwrap();
+    index.merge_segments().await.unwrap();
+    assert_eq!(index.segment_count(), 1);
+}
