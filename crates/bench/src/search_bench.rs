@@ -241,10 +241,6 @@ pub fn run(
         stats::secs(generated)
     );
     println!("| repos.json size | {json_mb:.0} MB |");
-    println!(
-        "| merge the reindexed {segments} segments into one (searches go on meanwhile) | {} |",
-        stats::secs(merge)
-    );
     if reused {
         println!("| import | reused the catalog in the kept directory |");
     } else {
@@ -257,6 +253,10 @@ pub fn run(
     println!(
         "| full reindex (`Indexer::reindex`, {reindexed} docs) | {} |",
         stats::secs(reindex)
+    );
+    println!(
+        "| merge the reindexed {segments} segments into one (searches go on meanwhile) | {} |",
+        stats::secs(merge)
     );
     println!("| index size on disk | {:.0} MB |", stats::mb(index_bytes));
     println!("| SQLite catalog size | {:.0} MB |", stats::mb(db_bytes));

@@ -104,7 +104,7 @@ impl SearchIndex {
         }
         let (schema, _) = schema::build();
         let directory = MmapDirectory::open(path).map_err(|e| dir_error(path, e))?;
-        let index = Index::create(directory, schema, tantivy::IndexSettings::default())?;
+        let index = Index::create(directory, schema, schema::index_settings())?;
         std::fs::write(&version_path, SCHEMA_VERSION.to_string())
             .map_err(|e| dir_error(path, e))?;
         Ok((Self::start(index, Some(path.to_path_buf()))?, outcome))
@@ -125,7 +125,11 @@ impl SearchIndex {
     /// An index in memory (tests, benches).
     pub fn in_memory() -> Result<Self, SearchError> {
         let (schema, _) = schema::build();
-        Self::start(Index::create_in_ram(schema), None)
+        let index = Index::builder()
+            .schema(schema)
+            .settings(schema::index_settings())
+            .create_in_ram()?;
+        Self::start(index, None)
     }
 
     fn start(index: Index, dir: Option<PathBuf>) -> Result<Self, SearchError> {

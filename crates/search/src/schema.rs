@@ -15,7 +15,22 @@ use crate::analyzer::{ENGLISH_ANALYZER, PREFIX_ANALYZER, WORDS_ANALYZER};
 ///    stored `readme_text` for snippets.
 /// 4: visibility as one FAST `audience` key read by the collectors (no filter query to build and
 ///    intersect per request); no stemmed README copy; no positions (nothing matches phrases).
-pub const SCHEMA_VERSION: u32 = 4;
+/// 5: doc store blocks of `DOCSTORE_BLOCK_BYTES` (was tantivy's 16 KiB).
+pub const SCHEMA_VERSION: u32 = 5;
+
+/// Stored documents are compressed in blocks of about this size, and reading one hit
+/// decompresses its whole block. A stored project is a few KiB (mostly its README's first
+/// part), so 16 KiB blocks made each of a page's twenty hits decompress three or four other
+/// projects too; at 4 KiB a hit's block is mostly itself, for a slightly larger store.
+pub const DOCSTORE_BLOCK_BYTES: usize = 4 * 1024;
+
+/// The settings every index is created with.
+pub fn index_settings() -> tantivy::IndexSettings {
+    tantivy::IndexSettings {
+        docstore_blocksize: DOCSTORE_BLOCK_BYTES,
+        ..tantivy::IndexSettings::default()
+    }
+}
 
 /// The README is stored (for snippets) only up to this many bytes: READMEs run from a few lines
 /// to hundreds of kilobytes of generated tables, and the doc store is read whole for every hit.

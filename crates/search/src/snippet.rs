@@ -28,6 +28,8 @@ pub struct Snippets {
 pub(crate) struct SnippetMaker {
     description: SnippetGenerator,
     readme: SnippetGenerator,
+    /// The terms `readme` highlights (those the README field holds at all).
+    readme_terms: Vec<String>,
 }
 
 impl SnippetMaker {
@@ -41,20 +43,124 @@ impl SnippetMaker {
     ) -> Result<Self, TantivyError> {
         let mut description = SnippetGenerator::create(searcher, query, description)?;
         description.set_max_num_chars(DESCRIPTION_CHARS);
+        let mut readme_terms = Vec::new();
+        let mut failed = None;
+        query.query_terms(&mut |term, _| {
+            if term.field() == readme
+                && let Some(text) = term.value().as_str()
+                && !readme_terms.iter().any(|t: &String| t == text)
+            {
+                match searcher.doc_freq(term) {
+                    Ok(0) => {}
+                    Ok(_) => readme_terms.push(text.to_owned()),
+                    Err(e) => failed = Some(e),
+                }
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
         let mut readme = SnippetGenerator::create(searcher, query, readme)?;
         readme.set_max_num_chars(README_CHARS);
         Ok(Self {
             description,
             readme,
+            readme_terms,
         })
     }
 
     pub(crate) fn snippets(&self, description: Option<&str>, readme: Option<&str>) -> Snippets {
         Snippets {
             description: description.and_then(|text| html(&self.description.snippet(text))),
-            readme: readme.and_then(|text| html(&self.readme.snippet(text))),
+            readme: readme.and_then(|text| self.readme_snippet(text)),
         }
     }
+
+    /// The README's snippet, cut from a window around its best run of matched words rather
+    /// than from the whole text: tokenising every hit's README (kilobytes each) took a seventh
+    /// of a search. The window is found by plain substring search, which is exact for ASCII
+    /// text (every term the analyzer makes of it is a lower-cased substring, once the joiners
+    /// `-`, `_`, `.` of an identifier are dropped); other text, and a window whose substring
+    /// hits turn out to be inside longer words, take the whole-text path.
+    fn readme_snippet(&self, text: &str) -> Option<String> {
+        if text.is_ascii() {
+            let lower = text.to_ascii_lowercase();
+            let terms: Vec<&str> = self.readme_terms.iter().map(String::as_str).collect();
+            match best_window(&lower, &terms, README_CHARS) {
+                Window::NoMatch => {
+                    let squeezed: String = lower.chars().filter(|&c| !is_joiner(c)).collect();
+                    if !terms.iter().any(|t| squeezed.contains(t)) {
+                        return None;
+                    }
+                }
+                Window::Around(range) => {
+                    if let Some(html) = text.get(range).and_then(|w| html(&self.readme.snippet(w)))
+                    {
+                        return Some(html);
+                    }
+                }
+            }
+        }
+        html(&self.readme.snippet(text))
+    }
+}
+
+fn is_joiner(c: char) -> bool {
+    matches!(c, '-' | '_' | '.')
+}
+
+enum Window {
+    /// No term occurs as a substring.
+    NoMatch,
+    /// Byte range (on whitespace, or the text's ends) to cut the snippet from.
+    Around(Range<usize>),
+}
+
+/// The window of `lower` (lower-cased ASCII) around the occurrence of a term that has the most
+/// distinct terms within `span` bytes after it (the earliest among equals), widened by `span`
+/// on both sides and out to whitespace, so the snippet generator sees whole words around it.
+fn best_window(lower: &str, terms: &[&str], span: usize) -> Window {
+    /// Occurrences looked at per term: enough to find a dense spot, bounded for huge READMEs.
+    const MAX_HITS_PER_TERM: usize = 32;
+    let mut hits: Vec<(usize, usize)> = terms
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.is_empty())
+        .flat_map(|(i, t)| {
+            lower
+                .match_indices(t)
+                .take(MAX_HITS_PER_TERM)
+                .map(move |(at, _)| (at, i))
+        })
+        .collect();
+    if hits.is_empty() {
+        return Window::NoMatch;
+    }
+    hits.sort_unstable();
+    let mut best = (0, usize::MAX);
+    for (k, &(at, _)) in hits.iter().enumerate() {
+        let mut seen: Vec<usize> = hits[k..]
+            .iter()
+            .take_while(|(other, _)| *other < at + span)
+            .map(|&(_, term)| term)
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() > best.0 {
+            best = (seen.len(), at);
+        }
+    }
+    let at = best.1;
+    let bytes = lower.as_bytes();
+    let mut start = at.saturating_sub(span);
+    while start > 0 && !bytes[start - 1].is_ascii_whitespace() {
+        start -= 1;
+    }
+    let mut end = (at + 2 * span).min(bytes.len());
+    while end < bytes.len() && !bytes[end].is_ascii_whitespace() {
+        end += 1;
+    }
+    Window::Around(start..end)
 }
 
 /// The fragment as escaped HTML with `<mark>`ed words, or `None` when nothing in it matched.
@@ -115,6 +221,27 @@ fn escape_into(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_window_is_around_the_densest_run_of_terms() {
+        let text = format!(
+            "{} ledger here {} pdf invoice ledger together {}",
+            "x ".repeat(300),
+            "y ".repeat(300),
+            "z ".repeat(300)
+        );
+        let Window::Around(range) = best_window(&text, &["ledger", "pdf", "invoice"], 60) else {
+            panic!("the terms occur");
+        };
+        let window = &text[range];
+        assert!(window.contains("pdf invoice ledger together"), "{window}");
+        assert!(!window.contains("ledger here"), "{window}");
+        assert!(window.starts_with(' ') || !window.is_empty());
+        assert!(matches!(
+            best_window(&text, &["absent"], 60),
+            Window::NoMatch
+        ));
+    }
 
     #[test]
     fn overlapping_marks_merge() {

@@ -100,3 +100,40 @@ fn snippets_serialise_only_what_they_have() {
     assert!(json["snippets"]["readme"].is_string());
     assert!(json["snippets"].get("description").is_none());
 }
+
+/// The README snippet is cut around the matched words wherever they are, in any spelling of an
+/// identifier, in ASCII and in other text alike.
+#[test]
+fn readme_snippets_come_from_deep_in_long_readmes_in_every_spelling() {
+    let filler = "Nothing to see in this paragraph at all. ".repeat(150);
+    let index = index(vec![
+        ProjectDocument {
+            readme: Some(format!(
+                "{filler}\n\nUse the pdf-invoice renderer for the monthly run.\n\n{filler} The \
+                 ledgers are kept elsewhere."
+            )),
+            ..project(1, "ledger-kit")
+        },
+        ProjectDocument {
+            readme: Some(format!(
+                "{filler}\n\nDer Rechnungsdrucker läuft mit PdfInvoice für die Buchhaltung.\n\n{filler}"
+            )),
+            ..project(2, "drucker")
+        },
+    ]);
+    for typed in ["pdf invoice", "pdf-invoice", "PdfInvoice", "pdfinvoice"] {
+        for id in [1, 2] {
+            let readme = hit(&index, typed, id)
+                .snippets
+                .readme
+                .unwrap_or_else(|| panic!("no README snippet of {id} for {typed:?}"));
+            assert!(readme.contains("<mark>"), "{typed:?}: {readme}");
+            assert!(readme.contains("nvoice</mark>"), "{typed:?}: {readme}");
+            assert_only_marks(&readme);
+        }
+    }
+    // A word found (here, in the name) that the README holds only inside a longer word
+    // gives no README snippet.
+    let by_name = hit(&index, "ledger", 1);
+    assert_eq!(by_name.snippets.readme, None);
+}
