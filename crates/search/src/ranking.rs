@@ -14,10 +14,14 @@ use std::sync::Arc;
 
 use tantivy::collector::{Collector, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+    AutomatonWeight, BitSetDocSet, BooleanQuery, BoostQuery, ConstScoreQuery, ConstScorer,
+    DfaWrapper, EmptyScorer, EmptyWeight, EnableScoring, Explanation, FuzzyTermQuery, Occur, Query,
+    Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{BitSet, DocSet, TERMINATED};
 use tantivy::{DocAddress, DocId, Score, SegmentReader, Term};
+use tantivy_fst::Automaton;
 
 use crate::analyzer::{self, PREFIX_MAX_CHARS, QueryWord};
 use crate::schema::Fields;
@@ -37,7 +41,8 @@ const README: Score = 0.3;
 /// The last word as a prefix of a name word: below an exact name word, above title and topics.
 const NAME_PREFIX: Score = 5.0;
 /// A typo match scores a constant (tantivy's fuzzy query cannot rank by distance), kept below
-/// what any exact match of a word in its field earns.
+/// what any exact match of a word in its field earns. A document holding the word as typed
+/// gets no typo score for it (see `Typos`).
 const FUZZY_NAME: Score = 0.5;
 const FUZZY_TEXT: Score = 0.2;
 /// The whole query is the whole name: added on top of the word scores that project also earns
@@ -156,20 +161,128 @@ fn part_query(f: &Fields, part: &str, prefix: bool) -> Box<dyn Query> {
     if distance > 0 {
         // Only unstemmed fields: a typo of a stem reaches words nobody typed. Not the README:
         // its vocabulary is large, and a typo matching it says little.
-        for (field, score) in [
-            (f.name, FUZZY_NAME),
-            (f.title, FUZZY_TEXT),
-            (f.topics, FUZZY_TEXT),
-            (f.description, FUZZY_TEXT),
+        for (fields, score) in [
+            (vec![f.name], FUZZY_NAME),
+            (vec![f.title, f.topics, f.description], FUZZY_TEXT),
         ] {
-            let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, part), distance, true);
+            let typos = Typos {
+                fields,
+                text: part.to_owned(),
+                distance,
+            };
             ways.push((
                 Occur::Should,
-                Box::new(ConstScoreQuery::new(Box::new(fuzzy), score)),
+                Box::new(ConstScoreQuery::new(Box::new(typos), score)),
             ));
         }
     }
     Box::new(BooleanQuery::new(ways))
+}
+
+/// The documents holding, in any of `fields`, a word within `distance` edits of `text` (a
+/// transposition counting as one), other than `text` itself. The word as typed is already
+/// matched, and scored by BM25, by its exact clauses; a typo only earns a constant, whichever
+/// field and however many fields it is in, so the fields share one clause: each clause of a
+/// word is a child of its union, visited for every candidate document.
+#[derive(Debug, Clone)]
+struct Typos {
+    fields: Vec<Field>,
+    text: String,
+    distance: u8,
+}
+
+impl Query for Typos {
+    fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let Some(&first) = self.fields.first() else {
+            return Ok(Box::new(EmptyWeight));
+        };
+        let term = Term::from_field_text(first, &self.text);
+        let automaton = Arc::new(ExceptTyped {
+            neighbours: FuzzyTermQuery::new(term, self.distance, true).automaton()?,
+            typed: self.text.as_bytes().to_vec(),
+        });
+        Ok(Box::new(TyposWeight {
+            per_field: self
+                .fields
+                .iter()
+                .map(|&field| AutomatonWeight::new(field, Arc::clone(&automaton)))
+                .collect(),
+        }))
+    }
+}
+
+struct TyposWeight {
+    per_field: Vec<AutomatonWeight<ExceptTyped>>,
+}
+
+impl Weight for TyposWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mut docs = BitSet::with_max_value(reader.max_doc());
+        let mut any = false;
+        for weight in &self.per_field {
+            let mut field_docs = weight.scorer(reader, boost)?;
+            let mut doc = field_docs.doc();
+            while doc != TERMINATED {
+                docs.insert(doc);
+                any = true;
+                doc = field_docs.advance();
+            }
+        }
+        if !any {
+            return Ok(Box::new(EmptyScorer));
+        }
+        Ok(Box::new(ConstScorer::new(BitSetDocSet::from(docs), boost)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) == doc {
+            Ok(Explanation::new(
+                "a word within the allowed typos",
+                scorer.score(),
+            ))
+        } else {
+            Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} holds no typo of the word"
+            )))
+        }
+    }
+}
+
+/// An automaton matching what `neighbours` matches except the bytes `typed`.
+struct ExceptTyped {
+    neighbours: DfaWrapper,
+    typed: Vec<u8>,
+}
+
+/// Not a prefix of the typed word any more.
+const DIVERGED: usize = usize::MAX;
+
+impl Automaton for ExceptTyped {
+    /// The neighbour automaton's state, and how many bytes of the typed word the input has
+    /// matched so far (or `DIVERGED`).
+    type State = (u32, usize);
+
+    fn start(&self) -> Self::State {
+        (self.neighbours.start(), 0)
+    }
+
+    fn is_match(&self, state: &Self::State) -> bool {
+        self.neighbours.is_match(&state.0) && state.1 != self.typed.len()
+    }
+
+    fn can_match(&self, state: &Self::State) -> bool {
+        self.neighbours.can_match(&state.0)
+    }
+
+    fn accept(&self, state: &Self::State, byte: u8) -> Self::State {
+        let matched = match state.1 {
+            DIVERGED => DIVERGED,
+            n if self.typed.get(n) == Some(&byte) => n + 1,
+            _ => DIVERGED,
+        };
+        (self.neighbours.accept(&state.0, byte), matched)
+    }
 }
 
 fn prefix_query(f: &Fields, text: &str) -> Box<dyn Query> {
@@ -238,6 +351,32 @@ mod tests {
     fn activity_adds_at_most_a_few_percent() {
         assert!(popularity_prior(10, 500) > popularity_prior(10, 0));
         assert!(popularity_prior(10, u64::MAX) - popularity_prior(10, 0) <= 0.08 + f32::EPSILON);
+    }
+
+    #[test]
+    fn a_typo_clause_matches_the_neighbours_but_not_the_word_as_typed() {
+        let mut builder = tantivy::schema::Schema::builder();
+        let field = builder.add_text_field("name", tantivy::schema::TEXT);
+        let neighbours = FuzzyTermQuery::new(Term::from_field_text(field, "invoice"), 1, true)
+            .automaton()
+            .unwrap();
+        let automaton = ExceptTyped {
+            neighbours,
+            typed: b"invoice".to_vec(),
+        };
+        let matches = |word: &str| {
+            let mut state = automaton.start();
+            for &byte in word.as_bytes() {
+                state = automaton.accept(&state, byte);
+            }
+            automaton.is_match(&state)
+        };
+        for neighbour in ["invoices", "invoce", "invocie", "invoic", "unvoice"] {
+            assert!(matches(neighbour), "{neighbour}");
+        }
+        for other in ["invoice", "invoicesx", "billing", "in", ""] {
+            assert!(!matches(other), "{other}");
+        }
     }
 
     #[test]
