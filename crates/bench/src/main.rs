@@ -10,12 +10,6 @@ mod stats;
 mod sync_bench;
 mod vocabulary;
 
-/// mimalloc, as meilisearch uses: searches allocate and free many small buffers across the
-/// worker threads, where glibc's per-thread arenas spent a tenth of a search in `malloc` on the
-/// bench and kept freed memory from one thread's arena out of another's reach.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::Write;
 use std::path::PathBuf;
 
