@@ -233,10 +233,13 @@ mod tests {
         let Window::Around(range) = best_window(&text, &["ledger", "pdf", "invoice"], 60) else {
             panic!("the terms occur");
         };
-        let window = &text[range];
+        let window = &text[range.clone()];
         assert!(window.contains("pdf invoice ledger together"), "{window}");
         assert!(!window.contains("ledger here"), "{window}");
-        assert!(window.starts_with(' ') || !window.is_empty());
+        // Cut on whitespace: no word is split at either end.
+        let bytes = text.as_bytes();
+        assert!(range.start == 0 || bytes[range.start - 1].is_ascii_whitespace());
+        assert!(range.end == bytes.len() || bytes[range.end].is_ascii_whitespace());
         assert!(matches!(
             best_window(&text, &["absent"], 60),
             Window::NoMatch
