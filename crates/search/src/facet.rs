@@ -156,7 +156,7 @@ impl FacetCollector {
 
 pub(crate) struct FacetSegmentCollector {
     segment: Arc<SegmentData>,
-    /// Per facet counted: its index in `SegmentData::facets`, and a count per value id.
+    /// Per facet counted: the facet, and a count per value id.
     counts: Vec<(FacetField, Vec<u32>)>,
 }
 

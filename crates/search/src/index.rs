@@ -233,10 +233,10 @@ impl SearchIndex {
     }
 
     /// Merges the whole index into one segment, and returns once searches use it. After a bulk
-    /// load (reindex, import) the index is left in several segments, and every search pays
-    /// its fixed costs (term lookups, typo automata, scorers) once per segment: on the 100k
-    /// bench, one segment instead of six cut the median search by an eighth. Searches and writes go on while
-    /// it runs. A merge already under way (tantivy merges small segments by itself) is
+    /// load (reindex, import) the index is left in several segments, and every search pays its
+    /// fixed costs (term lookups, typo automata, scorers) once per segment: on the 100k bench,
+    /// one segment instead of six cut the median search by an eighth. Searches and writes go on
+    /// while it runs. A merge already under way (tantivy merges small segments by itself) is
     /// waited for, then this one is tried again.
     pub async fn merge_segments(&self) -> Result<(), SearchError> {
         const RETRIES: usize = 300;
