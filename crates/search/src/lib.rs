@@ -18,6 +18,7 @@ pub mod schema;
 mod segment_data;
 pub mod snippet;
 pub mod suggest;
+mod text_query;
 pub mod visibility;
 mod writer;
 

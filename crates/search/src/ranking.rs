@@ -13,19 +13,15 @@
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, TopDocs};
-use tantivy::query::{
-    AutomatonWeight, BitSetDocSet, BooleanQuery, BoostQuery, ConstScoreQuery, ConstScorer,
-    DfaWrapper, EmptyScorer, EmptyWeight, EnableScoring, Explanation, FuzzyTermQuery, Occur, Query,
-    Scorer, TermQuery, Weight,
-};
+use tantivy::query::{BoostQuery, DfaWrapper, FuzzyTermQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{BitSet, DocSet, TERMINATED};
 use tantivy::{DocAddress, DocId, Score, SegmentReader, Term};
 use tantivy_fst::Automaton;
 
 use crate::analyzer::{self, PREFIX_MAX_CHARS, QueryWord};
 use crate::schema::Fields;
 use crate::segment_data::SearcherData;
+use crate::text_query::{Clause, TextQuery};
 
 /// Per-field weights of an exact word. A word in the name says far more about a project than one
 /// in its README; unstemmed prose weighs above its stemmed copy, so the stem only adds recall.
@@ -77,51 +73,45 @@ pub(crate) fn text_query(f: &Fields, text: &str) -> Option<Box<dyn Query>> {
     // A word still being typed (no space after it yet) may be a prefix.
     let last_is_prefix = !text.ends_with(char::is_whitespace);
     let last = words.len().checked_sub(1)?;
-    let all_words: Vec<(Occur, Box<dyn Query>)> = words
-        .iter()
-        .enumerate()
-        .map(|(i, word)| {
-            (
-                Occur::Must,
-                word_query(f, word, last_is_prefix && i == last),
-            )
-        })
-        .collect();
+    let all_words = Clause::All(
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, word)| word_clause(f, word, last_is_prefix && i == last))
+            .collect(),
+    );
     let key: String = words.iter().map(QueryWord::joined).collect();
-    let mut alternatives: Vec<(Occur, Box<dyn Query>)> = vec![
-        (Occur::Should, Box::new(BooleanQuery::new(all_words))),
-        (
-            Occur::Should,
-            Box::new(ConstScoreQuery::new(
-                term(f.name_exact, &key, IndexRecordOption::Basic),
-                WHOLE_NAME,
-            )),
-        ),
+    let mut alternatives = vec![
+        all_words,
+        Clause::Constant {
+            term: Term::from_field_text(f.name_exact, &key),
+            score: WHOLE_NAME,
+        },
     ];
     if words.len() > 1 {
         // `pdf invoice` also finds `pdfinvoice-kit`, whose name holds the joined identifier.
-        alternatives.push((Occur::Should, boosted(term_freqs(f.name, &key), NAME)));
+        alternatives.push(scored(f.name, &key, NAME));
     }
-    Some(Box::new(BooleanQuery::new(alternatives)))
+    Some(Box::new(TextQuery::new(Clause::Any(alternatives))))
 }
 
 /// One identifier: each of its parts anywhere, or (when it has several) the whole identifier in
 /// a field that indexes identifiers whole.
-fn word_query(f: &Fields, word: &QueryWord, prefix: bool) -> Box<dyn Query> {
+fn word_clause(f: &Fields, word: &QueryWord, prefix: bool) -> Clause {
     let count = word.parts.len();
-    let mut parts: Vec<(Occur, Box<dyn Query>)> = word
+    let mut parts: Vec<Clause> = word
         .parts
         .iter()
         .enumerate()
-        .map(|(i, part)| (Occur::Must, part_query(f, part, prefix && i + 1 == count)))
+        .map(|(i, part)| part_clause(f, part, prefix && i + 1 == count))
         .collect();
     if count == 1
-        && let Some((_, only)) = parts.pop()
+        && let Some(only) = parts.pop()
     {
         return only;
     }
     let joined = word.joined();
-    let mut whole: Vec<(Occur, Box<dyn Query>)> = [
+    let mut whole: Vec<Clause> = [
         (f.name, NAME),
         (f.full_name, FULL_NAME),
         (f.title, TITLE),
@@ -130,19 +120,19 @@ fn word_query(f: &Fields, word: &QueryWord, prefix: bool) -> Box<dyn Query> {
         (f.readme, README),
     ]
     .into_iter()
-    .map(|(field, weight)| (Occur::Should, boosted(term_freqs(field, &joined), weight)))
+    .map(|(field, weight)| scored(field, &joined, weight))
     .collect();
     if prefix {
-        whole.push((Occur::Should, prefix_query(f, &joined)));
+        whole.push(prefix_clause(f, &joined));
     }
-    whole.push((Occur::Should, Box::new(BooleanQuery::new(parts))));
-    Box::new(BooleanQuery::new(whole))
+    whole.push(Clause::All(parts));
+    Clause::Any(whole)
 }
 
 /// One part of a word: exact in each field, then its prefix (last word only), then its typos.
-fn part_query(f: &Fields, part: &str, prefix: bool) -> Box<dyn Query> {
+fn part_clause(f: &Fields, part: &str, prefix: bool) -> Clause {
     let stemmed = analyzer::stem(part);
-    let mut ways: Vec<(Occur, Box<dyn Query>)> = [
+    let mut ways: Vec<Clause> = [
         (f.name, part, NAME),
         (f.full_name, part, FULL_NAME),
         (f.title, part, TITLE),
@@ -152,10 +142,10 @@ fn part_query(f: &Fields, part: &str, prefix: bool) -> Box<dyn Query> {
         (f.readme, part, README),
     ]
     .into_iter()
-    .map(|(field, text, weight)| (Occur::Should, boosted(term_freqs(field, text), weight)))
+    .map(|(field, text, weight)| scored(field, text, weight))
     .collect();
     if prefix {
-        ways.push((Occur::Should, prefix_query(f, part)));
+        ways.push(prefix_clause(f, part));
     }
     let distance = typo_distance(part);
     if distance > 0 {
@@ -170,87 +160,37 @@ fn part_query(f: &Fields, part: &str, prefix: bool) -> Box<dyn Query> {
                 text: part.to_owned(),
                 distance,
             };
-            ways.push((
-                Occur::Should,
-                Box::new(ConstScoreQuery::new(Box::new(typos), score)),
-            ));
+            ways.push(Clause::Typos { typos, score });
         }
     }
-    Box::new(BooleanQuery::new(ways))
+    Clause::Any(ways)
 }
 
 /// The documents holding, in any of `fields`, a word within `distance` edits of `text` (a
 /// transposition counting as one), other than `text` itself. The word as typed is already
 /// matched, and scored by BM25, by its exact clauses; a typo only earns a constant, whichever
-/// field and however many fields it is in, so the fields share one clause: each clause of a
-/// word is a child of its union, visited for every candidate document.
+/// field and however many fields it is in, so the fields share one clause.
 #[derive(Debug, Clone)]
-struct Typos {
-    fields: Vec<Field>,
+pub(crate) struct Typos {
+    pub(crate) fields: Vec<Field>,
     text: String,
     distance: u8,
 }
 
-impl Query for Typos {
-    fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let Some(&first) = self.fields.first() else {
-            return Ok(Box::new(EmptyWeight));
-        };
-        let term = Term::from_field_text(first, &self.text);
-        let automaton = Arc::new(ExceptTyped {
+impl Typos {
+    /// The automaton of the typo words (the field is not part of it).
+    pub(crate) fn automaton(&self) -> tantivy::Result<ExceptTyped> {
+        // The automaton depends on the text alone; the term's field is only a carrier.
+        let term = Term::from_field_text(Field::from_field_id(0), &self.text);
+        Ok(ExceptTyped {
             neighbours: FuzzyTermQuery::new(term, self.distance, true).automaton()?,
             typed: self.text.as_bytes().to_vec(),
-        });
-        Ok(Box::new(TyposWeight {
-            per_field: self
-                .fields
-                .iter()
-                .map(|&field| AutomatonWeight::new(field, Arc::clone(&automaton)))
-                .collect(),
-        }))
-    }
-}
-
-struct TyposWeight {
-    per_field: Vec<AutomatonWeight<ExceptTyped>>,
-}
-
-impl Weight for TyposWeight {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let mut docs = BitSet::with_max_value(reader.max_doc());
-        let mut any = false;
-        for weight in &self.per_field {
-            let mut field_docs = weight.scorer(reader, boost)?;
-            let mut doc = field_docs.doc();
-            while doc != TERMINATED {
-                docs.insert(doc);
-                any = true;
-                doc = field_docs.advance();
-            }
-        }
-        if !any {
-            return Ok(Box::new(EmptyScorer));
-        }
-        Ok(Box::new(ConstScorer::new(BitSetDocSet::from(docs), boost)))
-    }
-
-    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) == doc {
-            Ok(Explanation::new(
-                "a word within the allowed typos",
-                scorer.score(),
-            ))
-        } else {
-            Err(tantivy::TantivyError::InvalidArgument(format!(
-                "document {doc} holds no typo of the word"
-            )))
-        }
+        })
     }
 }
 
 /// An automaton matching what `neighbours` matches except the bytes `typed`.
-struct ExceptTyped {
+pub(crate) struct ExceptTyped {
     neighbours: DfaWrapper,
     typed: Vec<u8>,
 }
@@ -285,10 +225,17 @@ impl Automaton for ExceptTyped {
     }
 }
 
-fn prefix_query(f: &Fields, text: &str) -> Box<dyn Query> {
+fn scored(field: Field, text: &str, weight: Score) -> Clause {
+    Clause::Scored {
+        term: Term::from_field_text(field, text),
+        weight,
+    }
+}
+
+fn prefix_clause(f: &Fields, text: &str) -> Clause {
     // Longer prefixes were not indexed; the whole word then still matches exactly.
     let text: String = text.chars().take(PREFIX_MAX_CHARS).collect();
-    boosted(term_freqs(f.name_prefix, &text), NAME_PREFIX)
+    scored(f.name_prefix, &text, NAME_PREFIX)
 }
 
 pub(crate) fn term(field: Field, text: &str, record: IndexRecordOption) -> Box<dyn Query> {
