@@ -1,6 +1,6 @@
 //! Facet counts: how many of the matching projects have each language, topic, department, license
-//! and maturity, read from the FAST (columnar) copies of those fields by a collector that runs in
-//! the same pass as the hits.
+//! and maturity, read from the per-segment copies of those fields' FAST columns (see
+//! `segment_data`) over the set of matching documents (see `matching`).
 //!
 //! The counts follow the usual faceted-search convention: a facet is counted over the current
 //! query and visibility and every *other* filter, but not its own, so that choosing `Rust` still
@@ -14,12 +14,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
-use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::schema::Field;
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::schema::Fields;
-use crate::segment_data::{SearcherData, SegmentData};
 
 /// At most this many values per facet, most frequent first (plus any value the caller chose).
 pub const MAX_FACET_VALUES: usize = 20;
@@ -137,94 +134,3 @@ impl Facets {
 pub(crate) type Counts = Vec<u64>;
 /// Documents per value id, per facet counted.
 pub(crate) type FacetCounts = BTreeMap<FacetField, Counts>;
-
-/// Counts the values of several facets over the matching documents.
-pub(crate) struct FacetCollector {
-    facets: Vec<FacetField>,
-    data: Arc<SearcherData>,
-}
-
-impl FacetCollector {
-    /// Counts `facets`, reading values from `data` (prepared for the searcher it runs on).
-    pub(crate) fn new(facets: Vec<FacetField>, data: &Arc<SearcherData>) -> Self {
-        Self {
-            facets,
-            data: Arc::clone(data),
-        }
-    }
-}
-
-pub(crate) struct FacetSegmentCollector {
-    segment: Arc<SegmentData>,
-    /// Per facet counted: the facet, and a count per value id.
-    counts: Vec<(FacetField, Vec<u32>)>,
-}
-
-impl Collector for FacetCollector {
-    type Fruit = FacetCounts;
-    type Child = FacetSegmentCollector;
-
-    fn for_segment(
-        &self,
-        _segment: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<Self::Child> {
-        let counts = self
-            .facets
-            .iter()
-            .map(|&facet| (facet, vec![0; self.data.values(facet).len()]))
-            .collect();
-        Ok(FacetSegmentCollector {
-            segment: Arc::clone(self.data.segment(reader)?),
-            counts,
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, segments: Vec<FacetCounts>) -> tantivy::Result<Self::Fruit> {
-        let mut merged: FacetCounts = self
-            .facets
-            .iter()
-            .map(|&f| (f, vec![0; self.data.values(f).len()]))
-            .collect();
-        for segment in segments {
-            for (facet, counts) in segment {
-                let total = merged.entry(facet).or_default();
-                if total.len() < counts.len() {
-                    total.resize(counts.len(), 0);
-                }
-                for (sum, count) in total.iter_mut().zip(counts) {
-                    *sum += count;
-                }
-            }
-        }
-        Ok(merged)
-    }
-}
-
-impl SegmentCollector for FacetSegmentCollector {
-    type Fruit = FacetCounts;
-
-    #[inline]
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        for (facet, counts) in &mut self.counts {
-            // The indexer writes each value once per document (topics are deduplicated), so
-            // each id here is one document.
-            self.segment.facets[facet.index()].for_each(doc, |id| {
-                if let Some(count) = counts.get_mut(id as usize) {
-                    *count += 1;
-                }
-            });
-        }
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        self.counts
-            .into_iter()
-            .map(|(facet, counts)| (facet, counts.into_iter().map(u64::from).collect()))
-            .collect()
-    }
-}

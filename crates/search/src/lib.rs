@@ -7,11 +7,13 @@
 
 pub mod analyzer;
 mod cache;
+mod doc_bits;
 pub mod document;
 pub mod error;
 pub mod facet;
 pub mod filter;
 pub mod index;
+mod matching;
 pub mod query;
 mod ranking;
 pub mod schema;

@@ -1,25 +1,22 @@
-//! A search request end to end: checking it, combining the text query (see `ranking`) with the
-//! caller's visibility filter and the chosen filters (see `filter`), collecting a page in the
-//! requested order together with the total and the facet counts (see `facet`), and reading the
-//! hits back from stored fields with their snippets (see `snippet`).
+//! A search request end to end: checking it, turning the text into a query (see `ranking`),
+//! matching it with the caller's visibility and the chosen filters (see `matching`, `filter`)
+//! into a page in the requested order, the total and the facet counts (see `facet`), and reading
+//! the hits back from stored fields with their snippets (see `snippet`).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
-use tantivy::collector::sort_key::SortByStaticFastValue;
-use tantivy::collector::{Collector, Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::schema::{Field, Value};
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
+use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use crate::error::SearchError;
-use crate::facet::{Counts, FacetCollector, FacetCounts, FacetField, Facets};
+use crate::facet::{Counts, FacetField, Facets};
 use crate::filter::Filters;
 use crate::index::SearchIndex;
+use crate::matching::{self, Matched, Plan};
 use crate::ranking;
 use crate::schema::Fields;
-use crate::segment_data::SearcherData;
 use crate::snippet::{SnippetMaker, Snippets};
 use crate::visibility::Audience;
 
@@ -161,91 +158,23 @@ impl SearchIndex {
         let f = &self.fields;
         let data = self.segment_data.prepare(searcher)?;
         let text = ranking::text_query(f, &request.text);
-        // The query with every filter but `except`'s own: the result set itself for `None`,
-        // the base of a facet's counts otherwise (see `facet`).
-        let scoped = |except: Option<FacetField>| -> Box<dyn Query> {
-            let matched: Box<dyn Query> = text
-                .as_ref()
-                .map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |q| q.box_clone());
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, matched)];
-            if let Some(filter) = request.filters.query(f, except) {
-                clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
-            }
-            Box::new(BooleanQuery::new(clauses))
-        };
-        let query = scoped(None);
-
-        // Facets without a chosen value are counted in the same pass as the hits; each one with
-        // a chosen value needs its own pass without its own filter.
-        let (own_pass, separate): (Vec<FacetField>, Vec<FacetField>) = FacetField::ALL
-            .into_iter()
-            .partition(|&facet| request.filters.values(facet).is_empty());
-        let facet_collector = FacetCollector::new(own_pass, &data);
-        let page = TopDocs::with_limit(request.limit).and_offset(request.offset);
-        let by_relevance = request.sort == SortOrder::Relevance && text.is_some();
-        let (total, addresses, mut counts): (usize, Page, _) = match request.sort {
-            _ if by_relevance => collect(
-                searcher,
-                &data,
-                audience,
-                &*query,
-                ranking::top_by_relevance(request.limit, request.offset, &data),
-                facet_collector,
-                |top| top,
-            )?,
-            SortOrder::Relevance | SortOrder::Stars => collect(
-                searcher,
-                &data,
-                audience,
-                &*query,
-                page.order_by_fast_field::<u64>("stars", Order::Desc),
-                facet_collector,
-                unscored,
-            )?,
-            SortOrder::Recent => collect(
-                searcher,
-                &data,
-                audience,
-                &*query,
-                page.order_by((
-                    (
-                        SortByStaticFastValue::<i64>::for_field("pushed_at"),
-                        Order::Desc,
-                    ),
-                    (
-                        SortByStaticFastValue::<u64>::for_field("stars"),
-                        Order::Desc,
-                    ),
-                )),
-                facet_collector,
-                unscored,
-            )?,
-            SortOrder::Activity => collect(
-                searcher,
-                &data,
-                audience,
-                &*query,
-                page.order_by((
-                    (
-                        SortByStaticFastValue::<u64>::for_field("activity_score"),
-                        Order::Desc,
-                    ),
-                    (
-                        SortByStaticFastValue::<u64>::for_field("stars"),
-                        Order::Desc,
-                    ),
-                )),
-                facet_collector,
-                unscored,
-            )?,
-        };
-        for facet in separate {
-            let own = searcher.search(
-                &*scoped(Some(facet)),
-                &audience.restrict(&data, FacetCollector::new(vec![facet], &data)),
-            )?;
-            counts.extend(own);
-        }
+        let Matched {
+            total,
+            page,
+            counts,
+        } = matching::run(
+            searcher,
+            f,
+            &data,
+            audience,
+            &Plan {
+                text: text.as_ref(),
+                filters: &request.filters,
+                sort: request.sort,
+                limit: request.limit,
+                offset: request.offset,
+            },
+        )?;
         let mut facets = Facets::default();
         for facet in FacetField::ALL {
             let empty = Counts::new();
@@ -260,9 +189,9 @@ impl SearchIndex {
 
         let snippets = text
             .as_ref()
-            .map(|q| SnippetMaker::new(searcher, &**q, f.description, f.readme))
+            .map(|q| SnippetMaker::new(searcher, q, f.description, f.readme))
             .transpose()?;
-        let hits = addresses
+        let hits = page
             .into_iter()
             .map(|(score, address)| read_hit(searcher, f, address, score, snippets.as_ref()))
             .collect::<Result<_, _>>()?;
@@ -284,34 +213,6 @@ pub(crate) struct SearchKey {
 
 fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
-}
-
-/// A page of hits: score (0 when ordered by a field) and address.
-type Page = Vec<(f32, DocAddress)>;
-
-/// One pass over the matching documents the audience may see: the total, a page by `top` (its
-/// keys turned into scores by `scores`) and the facet counts.
-fn collect<C, K>(
-    searcher: &Searcher,
-    data: &Arc<SearcherData>,
-    audience: Audience,
-    query: &dyn Query,
-    top: C,
-    facets: FacetCollector,
-    scores: impl FnOnce(Vec<(K, DocAddress)>) -> Page,
-) -> Result<(usize, Page, FacetCounts), SearchError>
-where
-    C: Collector<Fruit = Vec<(K, DocAddress)>>,
-    K: 'static + Send + Sync,
-{
-    let (total, top, counts) =
-        searcher.search(query, &audience.restrict(data, (Count, top, facets)))?;
-    Ok((total, scores(top), counts))
-}
-
-/// Hits ordered by a field rather than by the text carry no score.
-fn unscored<K>(top: Vec<(K, DocAddress)>) -> Page {
-    top.into_iter().map(|(_, address)| (0.0, address)).collect()
 }
 
 fn read_hit(

@@ -67,7 +67,7 @@ fn typo_distance(part: &str) -> u8 {
 }
 
 /// The query for `text`, or `None` when it holds no word (empty, punctuation, quotes).
-pub(crate) fn text_query(f: &Fields, text: &str) -> Option<Box<dyn Query>> {
+pub(crate) fn text_query(f: &Fields, text: &str) -> Option<TextQuery> {
     let mut words = analyzer::query_words(text);
     words.truncate(MAX_WORDS);
     // A word still being typed (no space after it yet) may be a prefix.
@@ -92,7 +92,7 @@ pub(crate) fn text_query(f: &Fields, text: &str) -> Option<Box<dyn Query>> {
         // `pdf invoice` also finds `pdfinvoice-kit`, whose name holds the joined identifier.
         alternatives.push(scored(f.name, &key, NAME));
     }
-    Some(Box::new(TextQuery::new(Clause::Any(alternatives))))
+    Some(TextQuery::new(Clause::Any(alternatives)))
 }
 
 /// One identifier: each of its parts anywhere, or (when it has several) the whole identifier in

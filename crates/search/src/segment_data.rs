@@ -10,7 +10,8 @@
 //! vectors and touches a value's text only for the few values it returns. (Profiled on the 100k
 //! bench, resolving and merging facet values by text per segment took a sixth of a search.)
 //!
-//! Memory: about 30 bytes per document (100k projects: 3 MB), plus each distinct facet value once.
+//! Memory: about 60 bytes per document (100k projects: 6 MB), plus each distinct facet value once,
+//! and per searcher a bit per document for each audience that searched.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,9 +20,10 @@ use tantivy::columnar::{Cardinality, Column, StrColumn};
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Searcher, SegmentReader, TantivyError};
 
+use crate::doc_bits::DocBits;
 use crate::facet::FacetField;
 use crate::ranking::popularity_prior;
-use crate::visibility::REMOVED;
+use crate::visibility::{Audience, REMOVED};
 
 /// A document without a value for a single-valued facet.
 const NO_VALUE: u32 = u32::MAX;
@@ -65,8 +67,32 @@ pub(crate) struct SegmentData {
     pub(crate) audience: Vec<u64>,
     /// The popularity prior (see `ranking::popularity_prior`) per document.
     pub(crate) prior: Vec<f32>,
+    /// Forge stars per document (the `stars` sort).
+    pub(crate) stars: Vec<u64>,
+    /// Last push per document, as `sort_key_of_time` (0: never pushed).
+    pub(crate) pushed: Vec<u64>,
+    /// Activity score per document.
+    pub(crate) activity: Vec<u64>,
+    /// Every document, most starred first (ties by document id): a sort by stars over most of
+    /// the segment (the empty query) reads its page off the front.
+    pub(crate) by_stars: Vec<DocId>,
     /// Per facet, in `FacetField::ALL` order.
     pub(crate) facets: Vec<FacetIds>,
+}
+
+/// What one audience may see of one segment.
+pub(crate) struct Visible {
+    /// The live documents it may see.
+    pub(crate) docs: DocBits,
+    /// Their facet counts: per facet (in `FacetField::ALL` order), a count per value id. A
+    /// search matching most of them counts the few it did not match and subtracts.
+    pub(crate) counts: Vec<Vec<u64>>,
+}
+
+/// A push time as a number that sorts like it, above every "never pushed" (0).
+pub(crate) fn sort_key_of_time(seconds: i64) -> u64 {
+    // Flipping the sign bit maps i64 order onto u64 order; i64::MIN itself is no real time.
+    (seconds as u64 ^ (1 << 63)).max(1)
 }
 
 /// The segment data of one searcher (one index generation), and the facet values as of then.
@@ -74,6 +100,9 @@ pub(crate) struct SearcherData {
     segments: Vec<Arc<SegmentData>>,
     /// Per facet, in `FacetField::ALL` order: the value of each id.
     values: Vec<Arc<[Arc<str>]>>,
+    /// Per audience already asked for: per segment (in the searcher's order), the live
+    /// documents it may see. Deletions change with the generation, so this is per searcher.
+    visible: Mutex<HashMap<Audience, Arc<[Visible]>>>,
 }
 
 impl SearcherData {
@@ -92,6 +121,48 @@ impl SearcherData {
     /// The value of each id of `facet`.
     pub(crate) fn values(&self, facet: FacetField) -> &[Arc<str>] {
         &self.values[facet.index()]
+    }
+
+    /// Per segment of `searcher` (the one this data was prepared for, in its order), the live
+    /// documents `audience` may see.
+    pub(crate) fn visible(
+        &self,
+        searcher: &Searcher,
+        audience: Audience,
+    ) -> tantivy::Result<Arc<[Visible]>> {
+        // A panic while building leaves at worst a map missing an entry: still usable.
+        let mut cache = self.visible.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(visible) = cache.get(&audience) {
+            return Ok(Arc::clone(visible));
+        }
+        let visible: Arc<[Visible]> = searcher
+            .segment_readers()
+            .iter()
+            .map(|reader| {
+                let segment = self.segment(reader)?;
+                let alive = reader.alive_bitset();
+                let mut docs = DocBits::new(reader.max_doc());
+                let mut counts: Vec<Vec<u64>> = FacetField::ALL
+                    .iter()
+                    .map(|&facet| vec![0; self.values(facet).len()])
+                    .collect();
+                for (doc, &key) in (0..reader.max_doc()).zip(&segment.audience) {
+                    if audience.admits(key) && alive.is_none_or(|a| a.is_alive(doc)) {
+                        docs.insert(doc);
+                        for (ids, counts) in segment.facets.iter().zip(&mut counts) {
+                            ids.for_each(doc, |id| {
+                                if let Some(count) = counts.get_mut(id as usize) {
+                                    *count += 1;
+                                }
+                            });
+                        }
+                    }
+                }
+                Ok(Visible { docs, counts })
+            })
+            .collect::<tantivy::Result<_>>()?;
+        cache.insert(audience, Arc::clone(&visible));
+        Ok(visible)
     }
 }
 
@@ -186,6 +257,7 @@ impl SegmentDataStore {
         let data = Arc::new(SearcherData {
             segments,
             values: store.interners.iter_mut().map(Interner::snapshot).collect(),
+            visible: Mutex::default(),
         });
         if newer {
             store.last = Some((generation, Arc::clone(&data)));
@@ -200,15 +272,28 @@ fn build(reader: &SegmentReader, interners: &mut [Interner]) -> tantivy::Result<
     let u64_column =
         |name: &str| -> tantivy::Result<Option<Column<u64>>> { Ok(fast.u64(name).ok()) };
     let audience_column = u64_column("audience")?;
-    let stars = u64_column("stars")?;
+    let stars_column = u64_column("stars")?;
     let agora_stars = u64_column("agora_stars")?;
-    let activity = u64_column("activity_score")?;
+    let activity_column = u64_column("activity_score")?;
+    let pushed_column: Option<Column<i64>> = fast.i64("pushed_at").ok();
     let read = |column: &Option<Column<u64>>, doc: DocId| {
         column.as_ref().and_then(|c| c.first(doc)).unwrap_or(0)
     };
-    let mut audience = Vec::with_capacity(max_doc as usize);
-    let mut prior = Vec::with_capacity(max_doc as usize);
+    let capacity = max_doc as usize;
+    let mut audience = Vec::with_capacity(capacity);
+    let mut prior = Vec::with_capacity(capacity);
+    let mut stars = Vec::with_capacity(capacity);
+    let mut pushed = Vec::with_capacity(capacity);
+    let mut activity = Vec::with_capacity(capacity);
     for doc in 0..max_doc {
+        stars.push(read(&stars_column, doc));
+        activity.push(read(&activity_column, doc));
+        pushed.push(
+            pushed_column
+                .as_ref()
+                .and_then(|c| c.first(doc))
+                .map_or(0, sort_key_of_time),
+        );
         // A document without a key (never written by this version) is shown to no member.
         audience.push(
             audience_column
@@ -217,10 +302,12 @@ fn build(reader: &SegmentReader, interners: &mut [Interner]) -> tantivy::Result<
                 .unwrap_or(REMOVED),
         );
         prior.push(popularity_prior(
-            read(&stars, doc).saturating_add(read(&agora_stars, doc)),
-            read(&activity, doc),
+            read(&stars_column, doc).saturating_add(read(&agora_stars, doc)),
+            read(&activity_column, doc),
         ));
     }
+    let mut by_stars: Vec<DocId> = (0..max_doc).collect();
+    by_stars.sort_by_key(|&doc| std::cmp::Reverse(stars.get(doc as usize).copied()));
     let facets = FacetField::ALL
         .iter()
         .zip(interners.iter_mut())
@@ -233,6 +320,10 @@ fn build(reader: &SegmentReader, interners: &mut [Interner]) -> tantivy::Result<
         segment_id: reader.segment_id(),
         audience,
         prior,
+        stars,
+        pushed,
+        activity,
+        by_stars,
         facets,
     })
 }

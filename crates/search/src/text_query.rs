@@ -25,6 +25,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
+use crate::doc_bits::DocBits;
 use crate::ranking::{ExceptTyped, Typos};
 
 /// A node of a text query.
@@ -67,11 +68,18 @@ impl TextQuery {
     }
 }
 
+impl TextQuery {
+    /// The query tied to a searcher (`scoring` disabled: matches only, every score 0).
+    pub(crate) fn text_weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<TextWeight> {
+        Ok(TextWeight {
+            root: compile(&self.root, &scoring)?,
+        })
+    }
+}
+
 impl Query for TextQuery {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(TextWeight {
-            root: compile(&self.root, &scoring)?,
-        }))
+        Ok(Box::new(self.text_weight(scoring)?))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -146,7 +154,7 @@ fn compile(clause: &Clause, scoring: &EnableScoring<'_>) -> tantivy::Result<Comp
     })
 }
 
-struct TextWeight {
+pub(crate) struct TextWeight {
     root: Compiled,
 }
 
@@ -202,7 +210,7 @@ fn no_match(doc: DocId) -> tantivy::TantivyError {
 
 impl TextWeight {
     /// The matching documents of one segment with their scores, or `None` when none match.
-    fn matches(&self, reader: &SegmentReader) -> tantivy::Result<Option<Matches>> {
+    pub(crate) fn matches(&self, reader: &SegmentReader) -> tantivy::Result<Option<Matches>> {
         let max_doc = reader.max_doc();
         let evaluated = evaluate(&self.root, reader)?;
         let docs = evaluated.docs(max_doc);
@@ -428,97 +436,6 @@ impl Evaluated {
     }
 }
 
-/// A set of documents of one segment, one bit each.
-#[derive(Clone)]
-pub(crate) struct DocBits {
-    words: Vec<u64>,
-}
-
-impl DocBits {
-    fn new(max_doc: DocId) -> Self {
-        Self {
-            words: vec![0; (max_doc as usize).div_ceil(64)],
-        }
-    }
-
-    #[inline]
-    fn insert(&mut self, doc: DocId) {
-        if let Some(word) = self.words.get_mut(doc as usize / 64) {
-            *word |= 1 << (doc % 64);
-        }
-    }
-
-    #[inline]
-    fn contains(&self, doc: DocId) -> bool {
-        self.words
-            .get(doc as usize / 64)
-            .is_some_and(|word| word & (1 << (doc % 64)) != 0)
-    }
-
-    fn union(&mut self, other: &DocBits) {
-        for (word, other) in self.words.iter_mut().zip(&other.words) {
-            *word |= other;
-        }
-    }
-
-    fn intersect(&mut self, other: &DocBits) {
-        for (word, other) in self.words.iter_mut().zip(&other.words) {
-            *word &= other;
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.words.iter().all(|&w| w == 0)
-    }
-
-    fn len(&self) -> usize {
-        self.words.iter().map(|w| w.count_ones() as usize).sum()
-    }
-
-    fn iter(&self) -> impl Iterator<Item = DocId> + '_ {
-        self.iter_and(self)
-    }
-
-    /// The documents in both `self` and `other`, ascending.
-    fn iter_and<'a>(&'a self, other: &'a DocBits) -> impl Iterator<Item = DocId> + 'a {
-        self.words
-            .iter()
-            .zip(&other.words)
-            .enumerate()
-            .flat_map(|(at, (a, b))| Bits(a & b).map(move |bit| (at * 64) as DocId + bit))
-    }
-
-    /// The first document at or after `from`, if any.
-    fn next_from(&self, from: DocId) -> Option<DocId> {
-        let mut at = from as usize / 64;
-        let mut word = self.words.get(at)? & (u64::MAX << (from % 64));
-        loop {
-            if word != 0 {
-                return Some((at * 64) as DocId + word.trailing_zeros());
-            }
-            at += 1;
-            word = *self.words.get(at)?;
-        }
-    }
-}
-
-/// The set bits of a word, lowest first.
-struct Bits(u64);
-
-impl Iterator for Bits {
-    type Item = DocId;
-
-    #[inline]
-    fn next(&mut self) -> Option<DocId> {
-        if self.0 == 0 {
-            return None;
-        }
-        let bit = self.0.trailing_zeros();
-        self.0 &= self.0 - 1;
-        Some(bit)
-    }
-}
-
 /// The matching documents of a segment and their scores, as a tantivy scorer.
 pub(crate) struct Matches {
     docs: DocBits,
@@ -538,6 +455,11 @@ impl Matches {
             doc,
             len,
         }
+    }
+
+    /// The documents, and a score per document of the segment (empty when scoring is off).
+    pub(crate) fn into_parts(self) -> (DocBits, Vec<Score>) {
+        (self.docs, self.scores)
     }
 
     #[inline]
