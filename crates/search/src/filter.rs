@@ -1,9 +1,8 @@
 //! Filters: exact terms on untokenised fields, several values of one filter ORed (`Rust` or `Go`),
 //! different filters ANDed (`Rust` and `finance`). A filter narrows the result set but never
-//! changes a score, so it is applied as a constant-score clause.
+//! changes a score: it is applied as a set of documents (see `matching`).
 
 use tantivy::Term;
-use tantivy::query::{BooleanQuery, Occur, Query, TermSetQuery};
 use tantivy::schema::Field;
 
 use crate::facet::FacetField;
@@ -39,40 +38,33 @@ impl Filters {
         }
     }
 
-    /// Every filter ANDed, except the facet `except`'s own (see `facet` for why), or `None`
-    /// when nothing is left to filter on.
-    pub(crate) fn query(&self, f: &Fields, except: Option<FacetField>) -> Option<Box<dyn Query>> {
-        let text = |field: Field, values: &[String]| {
-            any_of(values.iter().map(|v| Term::from_field_text(field, v)))
+    /// Every filter except the facet `except`'s own (see `facet` for why): a document must hold
+    /// one term of each group. No groups: nothing to filter on.
+    pub(crate) fn term_groups(&self, f: &Fields, except: Option<FacetField>) -> Vec<Vec<Term>> {
+        let text = |field: Field, values: &[String]| -> Vec<Term> {
+            values
+                .iter()
+                .map(|v| Term::from_field_text(field, v))
+                .collect()
         };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for facet in FacetField::ALL {
-            if Some(facet) == except {
-                continue;
-            }
-            if let Some(query) = text(facet.field(f), self.values(facet)) {
-                clauses.push((Occur::Must, query));
-            }
-        }
-        if let Some(query) = any_of(
+        let mut groups: Vec<Vec<Term>> = FacetField::ALL
+            .into_iter()
+            .filter(|&facet| Some(facet) != except)
+            .map(|facet| text(facet.field(f), self.values(facet)))
+            .collect();
+        groups.push(
             self.forge
                 .iter()
-                .map(|id| Term::from_field_u64(f.forge_id, *id)),
-        ) {
-            clauses.push((Occur::Must, query));
-        }
+                .map(|id| Term::from_field_u64(f.forge_id, *id))
+                .collect(),
+        );
         if let Some(has) = self.has_contributing {
-            let term = Term::from_field_u64(f.has_contributing, u64::from(has));
-            if let Some(query) = any_of(std::iter::once(term)) {
-                clauses.push((Occur::Must, query));
-            }
+            groups.push(vec![Term::from_field_u64(
+                f.has_contributing,
+                u64::from(has),
+            )]);
         }
-        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+        groups.retain(|group| !group.is_empty());
+        groups
     }
-}
-
-/// Documents holding any of `terms` (all of one field), or `None` for no terms at all.
-fn any_of(terms: impl Iterator<Item = Term>) -> Option<Box<dyn Query>> {
-    let terms: Vec<Term> = terms.collect();
-    (!terms.is_empty()).then(|| Box::new(TermSetQuery::new(terms)) as Box<dyn Query>)
 }

@@ -20,6 +20,10 @@ use crate::visibility::Audience;
 use crate::writer::{self, WriterOp};
 
 const VERSION_FILE: &str = "agora-schema-version";
+/// Decompressed doc store blocks kept per segment (tantivy keeps 100). Every hit of every
+/// search reads its stored fields, and popular projects are hits again and again: with 4 KiB
+/// blocks this is a few MB per segment, and saves decompressing a block per repeated hit.
+const DOC_STORE_CACHE_BLOCKS: usize = 512;
 /// Indexing memory budget, shared by the writer's threads.
 const WRITER_MEMORY: usize = 128 * 1024 * 1024;
 
@@ -138,6 +142,7 @@ impl SearchIndex {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
             .try_into()?;
         let writer = index.writer(WRITER_MEMORY)?;
         let ops = writer::spawn(writer, reader.clone(), fields.clone()).map_err(|e| {

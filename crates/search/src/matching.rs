@@ -12,8 +12,9 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-use tantivy::query::{EnableScoring, Query};
-use tantivy::{DocAddress, DocId, Score, Searcher};
+use tantivy::query::EnableScoring;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
 
 use crate::doc_bits::DocBits;
 use crate::facet::{Counts, FacetCounts, FacetField};
@@ -59,27 +60,15 @@ pub(crate) fn run(
             })
         })
         .transpose()?;
-    let unscored = EnableScoring::disabled_from_searcher(searcher);
-    let filter = plan
-        .filters
-        .query(f, None)
-        .map(|q| q.weight(unscored))
-        .transpose()?;
+    let filter = plan.filters.term_groups(f, None);
     // A facet with a chosen value is counted without its own filter (see `facet`).
     let (own_pass, separate): (Vec<FacetField>, Vec<FacetField>) = FacetField::ALL
         .into_iter()
         .partition(|&facet| plan.filters.values(facet).is_empty());
-    let separate = separate
+    let separate: Vec<(FacetField, Vec<Vec<Term>>)> = separate
         .into_iter()
-        .map(|facet| {
-            let weight = plan
-                .filters
-                .query(f, Some(facet))
-                .map(|q| q.weight(unscored))
-                .transpose()?;
-            Ok((facet, weight))
-        })
-        .collect::<tantivy::Result<Vec<_>>>()?;
+        .map(|facet| (facet, plan.filters.term_groups(f, Some(facet))))
+        .collect();
     let visible = data.visible(searcher, audience)?;
 
     let mut counts: FacetCounts = FacetField::ALL
@@ -102,16 +91,12 @@ pub(crate) fn run(
         };
         seen.intersect(&visible.docs);
         let mut kept = seen.clone();
-        if let Some(filter) = &filter {
-            kept.intersect(&docs_of(&**filter, reader)?);
-        }
+        keep_filtered(&mut kept, &filter, reader)?;
         total += kept.len();
         count_facets(segment, visible, &kept, &own_pass, &mut counts);
-        for (facet, weight) in &separate {
+        for (facet, groups) in &separate {
             let mut docs = seen.clone();
-            if let Some(weight) = weight {
-                docs.intersect(&docs_of(&**weight, reader)?);
-            }
+            keep_filtered(&mut docs, groups, reader)?;
             count_facets(segment, visible, &docs, &[*facet], &mut counts);
         }
         let top = match plan.sort {
@@ -154,18 +139,29 @@ fn field(values: &[u64], at: usize) -> u64 {
     values.get(at).copied().unwrap_or(0)
 }
 
-/// The documents a filter keeps in this segment.
-fn docs_of(
-    weight: &dyn tantivy::query::Weight,
-    reader: &tantivy::SegmentReader,
-) -> tantivy::Result<DocBits> {
-    let mut docs = DocBits::new(reader.max_doc());
-    weight.for_each_no_score(reader, &mut |block| {
-        for &doc in block {
-            docs.insert(doc);
+/// Keeps in `docs` those holding a term of every group (see `Filters::term_groups`).
+fn keep_filtered(
+    docs: &mut DocBits,
+    groups: &[Vec<Term>],
+    reader: &SegmentReader,
+) -> tantivy::Result<()> {
+    for group in groups {
+        let mut any = DocBits::new(reader.max_doc());
+        for term in group {
+            let postings = reader
+                .inverted_index(term.field())?
+                .read_postings(term, IndexRecordOption::Basic)?;
+            if let Some(mut postings) = postings {
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    any.insert(doc);
+                    doc = postings.advance();
+                }
+            }
         }
-    })?;
-    Ok(docs)
+        docs.intersect(&any);
+    }
+    Ok(())
 }
 
 /// Adds the facet counts of `docs` (some of what `visible` holds) to `into`. When `docs` is most
