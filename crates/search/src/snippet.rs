@@ -127,10 +127,10 @@ fn best_window(lower: &str, terms: &[&str], span: usize) -> Window {
         .enumerate()
         .filter(|(_, t)| !t.is_empty())
         .flat_map(|(i, t)| {
-            lower
-                .match_indices(t)
+            // SIMD substring search: a README is kilobytes, searched once per term per hit.
+            memchr::memmem::find_iter(lower.as_bytes(), t.as_bytes())
                 .take(MAX_HITS_PER_TERM)
-                .map(move |(at, _)| (at, i))
+                .map(move |at| (at, i))
         })
         .collect();
     if hits.is_empty() {
