@@ -1,9 +1,10 @@
 //! Agora's search index (tantivy). It is derived from the catalog and can always be rebuilt from
 //! it: `schema` says what each field is for, `analyzer` how text becomes terms, `writer` owns the
 //! single index writer, `ranking` turns what people type into a scored query without ever parsing
-//! it as query syntax, `query` runs a request (with `filter`s, `facet` counts and `snippet`s),
-//! `suggest` answers search-as-you-type, and `visibility` keeps what a caller may not see out of
-//! hits, counts and suggestions.
+//! it as query syntax (evaluated a term at a time by `text_query`), `query` runs a request
+//! (`matching` it with bitsets against `filter`s and visibility, with `facet` counts and
+//! `snippet`s), `suggest` answers search-as-you-type, and `visibility` keeps what a caller may
+//! not see out of hits, counts and suggestions.
 
 pub mod analyzer;
 mod cache;

@@ -21,7 +21,7 @@ use crate::facet::{Counts, FacetCounts, FacetField};
 use crate::filter::Filters;
 use crate::query::SortOrder;
 use crate::schema::Fields;
-use crate::segment_data::{SearcherData, SegmentData, Visible};
+use crate::segment_data::{SearcherData, SegmentData, VisibleDocs};
 use crate::text_query::TextQuery;
 use crate::visibility::Audience;
 
@@ -169,7 +169,7 @@ fn keep_filtered(
 /// counts are subtracted from the visible documents' counts instead.
 fn count_facets(
     segment: &SegmentData,
-    visible: &Visible,
+    visible: &VisibleDocs,
     docs: &DocBits,
     facets: &[FacetField],
     into: &mut FacetCounts,

@@ -81,7 +81,7 @@ pub(crate) struct SegmentData {
 }
 
 /// What one audience may see of one segment.
-pub(crate) struct Visible {
+pub(crate) struct VisibleDocs {
     /// The live documents it may see.
     pub(crate) docs: DocBits,
     /// Their facet counts: per facet (in `FacetField::ALL` order), a count per value id. A
@@ -102,7 +102,7 @@ pub(crate) struct SearcherData {
     values: Vec<Arc<[Arc<str>]>>,
     /// Per audience already asked for: per segment (in the searcher's order), the live
     /// documents it may see. Deletions change with the generation, so this is per searcher.
-    visible: Mutex<HashMap<Audience, Arc<[Visible]>>>,
+    visible: Mutex<HashMap<Audience, Arc<[VisibleDocs]>>>,
 }
 
 impl SearcherData {
@@ -129,13 +129,13 @@ impl SearcherData {
         &self,
         searcher: &Searcher,
         audience: Audience,
-    ) -> tantivy::Result<Arc<[Visible]>> {
+    ) -> tantivy::Result<Arc<[VisibleDocs]>> {
         // A panic while building leaves at worst a map missing an entry: still usable.
         let mut cache = self.visible.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(visible) = cache.get(&audience) {
             return Ok(Arc::clone(visible));
         }
-        let visible: Arc<[Visible]> = searcher
+        let visible: Arc<[VisibleDocs]> = searcher
             .segment_readers()
             .iter()
             .map(|reader| {
@@ -158,7 +158,7 @@ impl SearcherData {
                         }
                     }
                 }
-                Ok(Visible { docs, counts })
+                Ok(VisibleDocs { docs, counts })
             })
             .collect::<tantivy::Result<_>>()?;
         cache.insert(audience, Arc::clone(&visible));

@@ -6,7 +6,9 @@
 //! caller may not see. That replaces a filter query (published OR public OR internal OR own
 //! department, AND NOT removed) that had to be built, and its posting lists unioned and
 //! intersected with the text query, on every request: over most of the index that union cost more
-//! than the rest of an empty-query search.
+//! than the rest of an empty-query search. Searches read the keys once per searcher generation
+//! and audience, into a bitset of what that audience may see (see `segment_data::VisibleDocs`);
+//! suggestions go through the `Visible` collector below.
 
 use std::sync::Arc;
 
