@@ -175,41 +175,29 @@ fn count_facets(
     into: &mut FacetCounts,
 ) {
     let most = docs.len() * 2 > visible.docs.len();
-    let rest = most.then(|| visible.docs.and_not(docs));
+    // Listed once, counted once per facet from the list.
+    let listed: Vec<DocId> = if most {
+        visible.docs.and_not(docs).iter().collect()
+    } else {
+        docs.iter().collect()
+    };
     for &facet in facets {
         let Some(counts): Option<&mut Counts> = into.get_mut(&facet) else {
             continue;
         };
         let ids = &segment.facets[facet.index()];
-        match &rest {
-            None => {
-                for doc in docs.iter() {
-                    // The indexer writes each value once per document (topics are
-                    // deduplicated), so each id here is one document.
-                    ids.for_each(doc, |id| {
-                        if let Some(count) = counts.get_mut(id as usize) {
-                            *count += 1;
-                        }
-                    });
-                }
+        if most {
+            let mut left_out = vec![0u64; counts.len()];
+            ids.count(&listed, &mut left_out);
+            let all = visible
+                .counts
+                .get(facet.index())
+                .map_or(&[][..], Vec::as_slice);
+            for ((count, all), left_out) in counts.iter_mut().zip(all).zip(left_out) {
+                *count += all.saturating_sub(left_out);
             }
-            Some(rest) => {
-                let mut left_out = vec![0u64; counts.len()];
-                for doc in rest.iter() {
-                    ids.for_each(doc, |id| {
-                        if let Some(count) = left_out.get_mut(id as usize) {
-                            *count += 1;
-                        }
-                    });
-                }
-                let all = visible
-                    .counts
-                    .get(facet.index())
-                    .map_or(&[][..], Vec::as_slice);
-                for ((count, all), left_out) in counts.iter_mut().zip(all).zip(left_out) {
-                    *count += all.saturating_sub(left_out);
-                }
-            }
+        } else {
+            ids.count(&listed, counts);
         }
     }
 }

@@ -60,6 +60,36 @@ impl FacetIds {
     }
 }
 
+impl FacetIds {
+    /// Adds one to `counts[id]` for each value id of each of `docs`. The indexer writes each
+    /// value once per document (topics are deduplicated), so each id counts one document.
+    pub(crate) fn count(&self, docs: &[DocId], counts: &mut [u64]) {
+        let mut add = |id: u32| {
+            if let Some(count) = counts.get_mut(id as usize) {
+                *count += 1;
+            }
+        };
+        // One match for the whole list, not one per document: this loop runs for every
+        // document a search matches.
+        match self {
+            FacetIds::Single(ids) => {
+                for &doc in docs {
+                    if let Some(&id) = ids.get(doc as usize)
+                        && id != NO_VALUE
+                    {
+                        add(id);
+                    }
+                }
+            }
+            FacetIds::Multi { .. } => {
+                for &doc in docs {
+                    self.for_each(doc, &mut add);
+                }
+            }
+        }
+    }
+}
+
 /// What searches read per document of one segment.
 pub(crate) struct SegmentData {
     segment_id: SegmentId,
