@@ -12,13 +12,12 @@
 //! 400 KB, both cheaper to clear than the heap work they replace.
 //!
 //! Scores are exactly those of the boolean tree: a clause adds its score to a document only where
-//! every `All` above it matches that document (the masks below), and an `Any` adds the scores of
+//! every `All` above it matches that document (see `evaluate`), and an `Any` adds the scores of
 //! the children that match, like tantivy's `SumCombiner`.
 
 use std::sync::Arc;
 
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::postings::Postings;
 use tantivy::query::{
     AutomatonWeight, Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight,
 };
@@ -73,6 +72,7 @@ impl TextQuery {
     pub(crate) fn text_weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<TextWeight> {
         Ok(TextWeight {
             root: compile(&self.root, &scoring)?,
+            scoring: scoring.is_scoring_enabled(),
         })
     }
 }
@@ -156,6 +156,8 @@ fn compile(clause: &Clause, scoring: &EnableScoring<'_>) -> tantivy::Result<Comp
 
 pub(crate) struct TextWeight {
     root: Compiled,
+    /// Whether scores are computed (off for a sort by a field).
+    scoring: bool,
 }
 
 impl Weight for TextWeight {
@@ -212,106 +214,99 @@ impl TextWeight {
     /// The matching documents of one segment with their scores, or `None` when none match.
     pub(crate) fn matches(&self, reader: &SegmentReader) -> tantivy::Result<Option<Matches>> {
         let max_doc = reader.max_doc();
-        let evaluated = evaluate(&self.root, reader)?;
-        let docs = evaluated.docs(max_doc);
-        if docs.is_empty() {
-            return Ok(None);
-        }
-        let scores = if self.scoring_enabled() {
-            let mut scores = vec![0.0; max_doc as usize];
-            evaluated.add_scores(&docs, &mut scores);
-            scores
+        let mut docs = DocBits::new(max_doc);
+        let mut scores = if self.scoring {
+            vec![0.0; max_doc as usize]
         } else {
             Vec::new()
         };
+        let sink = self.scoring.then_some(&mut scores[..]);
+        evaluate(&self.root, reader, &mut docs, sink, false)?;
+        if docs.is_empty() {
+            return Ok(None);
+        }
         Ok(Some(Matches::new(docs, scores)))
     }
-
-    fn scoring_enabled(&self) -> bool {
-        fn any_scored(node: &Compiled) -> bool {
-            match node {
-                Compiled::Scored { bm25, .. } => bm25.is_some(),
-                Compiled::Constant { .. } | Compiled::Typos { .. } => false,
-                Compiled::Any(children) | Compiled::All(children) => {
-                    children.iter().any(any_scored)
-                }
-            }
-        }
-        any_scored(&self.root)
-    }
 }
 
-/// A clause evaluated on one segment.
-enum Evaluated {
-    /// Documents holding the term, ascending, with their scores (0 when scoring is off).
-    Scored(Vec<(DocId, Score)>),
-    Constant(DocBits, Score),
-    /// The documents that match, and the children.
-    Any(DocBits, Vec<Evaluated>),
-    All(DocBits, Vec<Evaluated>),
-    /// Matches nothing in this segment.
-    Nothing,
-}
-
-fn evaluate(node: &Compiled, reader: &SegmentReader) -> tantivy::Result<Evaluated> {
+/// Adds the documents `node` matches in this segment to `into`, and their scores to `scores`
+/// (`None` when scoring is off).
+///
+/// Scores go straight into the array of the nearest enclosing scope where a failed match cannot
+/// leave a stray score behind. Under `All` alone (the words of a query), a document one child
+/// matches and another does not fails the whole query, so its partial sum is never read. An
+/// `All` below an `Any` (`under_any`) may fail where a sibling matches: its children add into an
+/// array of its own, copied up only for the documents the `All` matches. That keeps the scores
+/// exactly those of tantivy's boolean tree while reading each posting list once, without a
+/// per-clause list of hits or a second pass to add them.
+fn evaluate(
+    node: &Compiled,
+    reader: &SegmentReader,
+    into: &mut DocBits,
+    mut scores: Option<&mut [Score]>,
+    under_any: bool,
+) -> tantivy::Result<()> {
     let max_doc = reader.max_doc();
-    Ok(match node {
+    match node {
         Compiled::Scored { term, bm25 } => {
-            let record = if bm25.is_some() {
+            let with_freqs = bm25.is_some() && scores.is_some();
+            let record = if with_freqs {
                 IndexRecordOption::WithFreqs
             } else {
                 IndexRecordOption::Basic
             };
             let Some(mut postings) = reader
                 .inverted_index(term.field())?
-                .read_postings(term, record)?
+                .read_block_postings(term, record)?
             else {
-                return Ok(Evaluated::Nothing);
+                return Ok(());
             };
-            let mut hits = Vec::with_capacity(postings.size_hint() as usize);
-            match bm25 {
-                Some(bm25) => {
+            match (bm25, scores) {
+                (Some(bm25), Some(scores)) => {
                     let norms = reader
                         .fieldnorms_readers()
                         .get_field(term.field())?
                         .unwrap_or_else(|| FieldNormReader::constant(max_doc, 1));
-                    let mut doc = postings.doc();
-                    while doc != TERMINATED {
-                        let score = bm25.score(norms.fieldnorm_id(doc), postings.term_freq());
-                        hits.push((doc, score));
-                        doc = postings.advance();
+                    while !postings.docs().is_empty() {
+                        for (&doc, &freq) in postings.docs().iter().zip(postings.freqs()) {
+                            into.insert(doc);
+                            if let Some(total) = scores.get_mut(doc as usize) {
+                                *total += bm25.score(norms.fieldnorm_id(doc), freq);
+                            }
+                        }
+                        postings.advance();
                     }
                 }
-                None => {
-                    let mut doc = postings.doc();
-                    while doc != TERMINATED {
-                        hits.push((doc, 0.0));
-                        doc = postings.advance();
+                _ => {
+                    while !postings.docs().is_empty() {
+                        for &doc in postings.docs() {
+                            into.insert(doc);
+                        }
+                        postings.advance();
                     }
                 }
-            }
-            if hits.is_empty() {
-                Evaluated::Nothing
-            } else {
-                Evaluated::Scored(hits)
             }
         }
         Compiled::Constant { term, score } => {
             let Some(mut postings) = reader
                 .inverted_index(term.field())?
-                .read_postings(term, IndexRecordOption::Basic)?
+                .read_block_postings(term, IndexRecordOption::Basic)?
             else {
-                return Ok(Evaluated::Nothing);
+                return Ok(());
             };
-            let mut docs = DocBits::new(max_doc);
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                docs.insert(doc);
-                doc = postings.advance();
+            while !postings.docs().is_empty() {
+                for &doc in postings.docs() {
+                    into.insert(doc);
+                    if let Some(total) = scores.as_deref_mut().and_then(|s| s.get_mut(doc as usize))
+                    {
+                        *total += score;
+                    }
+                }
+                postings.advance();
             }
-            nothing_if_empty(Evaluated::Constant(docs, *score))
         }
         Compiled::Typos { per_field, score } => {
+            // A typo scores once however many fields hold it: the fields' union first.
             let mut docs = DocBits::new(max_doc);
             for weight in per_field {
                 let mut field_docs = weight.scorer(reader, 1.0)?;
@@ -321,119 +316,63 @@ fn evaluate(node: &Compiled, reader: &SegmentReader) -> tantivy::Result<Evaluate
                     doc = field_docs.advance();
                 }
             }
-            nothing_if_empty(Evaluated::Constant(docs, *score))
-        }
-        Compiled::Any(children) => {
-            let mut docs = DocBits::new(max_doc);
-            let mut kept = Vec::with_capacity(children.len());
-            for child in children {
-                let child = evaluate(child, reader)?;
-                if !matches!(child, Evaluated::Nothing) {
-                    child.union_into(&mut docs);
-                    kept.push(child);
-                }
-            }
-            nothing_if_empty(Evaluated::Any(docs, kept))
-        }
-        Compiled::All(children) => {
-            let mut docs: Option<DocBits> = None;
-            let mut kept = Vec::with_capacity(children.len());
-            for child in children {
-                let child = evaluate(child, reader)?;
-                let child_docs = child.docs(max_doc);
-                match &mut docs {
-                    None => docs = Some(child_docs),
-                    Some(docs) => docs.intersect(&child_docs),
-                }
-                if docs.as_ref().is_none_or(DocBits::is_empty) {
-                    // One child matches nothing here: neither does the whole.
-                    return Ok(Evaluated::Nothing);
-                }
-                kept.push(child);
-            }
-            match docs {
-                Some(docs) => Evaluated::All(docs, kept),
-                None => Evaluated::Nothing,
-            }
-        }
-    })
-}
-
-fn nothing_if_empty(evaluated: Evaluated) -> Evaluated {
-    match &evaluated {
-        Evaluated::Constant(docs, _) | Evaluated::Any(docs, _) | Evaluated::All(docs, _)
-            if docs.is_empty() =>
-        {
-            Evaluated::Nothing
-        }
-        _ => evaluated,
-    }
-}
-
-impl Evaluated {
-    /// Adds the documents this clause matches to `docs`.
-    fn union_into(&self, docs: &mut DocBits) {
-        match self {
-            Evaluated::Scored(hits) => {
-                for &(doc, _) in hits {
-                    docs.insert(doc);
-                }
-            }
-            Evaluated::Constant(own, _) | Evaluated::Any(own, _) | Evaluated::All(own, _) => {
-                docs.union(own);
-            }
-            Evaluated::Nothing => {}
-        }
-    }
-
-    /// The documents this clause matches.
-    fn docs(&self, max_doc: DocId) -> DocBits {
-        match self {
-            Evaluated::Constant(own, _) | Evaluated::Any(own, _) | Evaluated::All(own, _) => {
-                own.clone()
-            }
-            Evaluated::Scored(_) | Evaluated::Nothing => {
-                let mut docs = DocBits::new(max_doc);
-                self.union_into(&mut docs);
-                docs
-            }
-        }
-    }
-
-    /// Adds this clause's score to `scores` for each document of `mask` it matches.
-    fn add_scores(&self, mask: &DocBits, scores: &mut [Score]) {
-        match self {
-            Evaluated::Scored(hits) => {
-                for &(doc, score) in hits {
-                    if mask.contains(doc)
-                        && let Some(total) = scores.get_mut(doc as usize)
-                    {
-                        *total += score;
-                    }
-                }
-            }
-            Evaluated::Constant(docs, score) => {
-                for doc in docs.iter_and(mask) {
+            if let Some(scores) = scores {
+                for doc in docs.iter() {
                     if let Some(total) = scores.get_mut(doc as usize) {
                         *total += score;
                     }
                 }
             }
-            Evaluated::Any(_, children) => {
-                for child in children {
-                    child.add_scores(mask, scores);
+            into.union(&docs);
+        }
+        Compiled::Any(children) => {
+            for child in children {
+                evaluate(child, reader, into, scores.as_deref_mut(), true)?;
+            }
+        }
+        Compiled::All(children) => {
+            if let [only] = &children[..] {
+                // Matches exactly where its child does: no scope of its own.
+                return evaluate(only, reader, into, scores, under_any);
+            }
+            let mut own_scores = match &scores {
+                Some(_) if under_any => vec![0.0; max_doc as usize],
+                _ => Vec::new(),
+            };
+            let own = !own_scores.is_empty();
+            let mut matched: Option<DocBits> = None;
+            for child in children {
+                let mut child_docs = DocBits::new(max_doc);
+                let sink = if own {
+                    Some(&mut own_scores[..])
+                } else {
+                    scores.as_deref_mut()
+                };
+                evaluate(child, reader, &mut child_docs, sink, false)?;
+                match &mut matched {
+                    None => matched = Some(child_docs),
+                    Some(docs) => docs.intersect(&child_docs),
+                }
+                if matched.as_ref().is_none_or(DocBits::is_empty) {
+                    // One child matches nothing here: neither does the whole.
+                    return Ok(());
                 }
             }
-            Evaluated::All(docs, children) => {
-                let mut mask = mask.clone();
-                mask.intersect(docs);
-                for child in children {
-                    child.add_scores(&mask, scores);
+            let Some(matched) = matched else {
+                return Ok(());
+            };
+            if own && let Some(scores) = scores {
+                for doc in matched.iter() {
+                    let at = doc as usize;
+                    if let (Some(total), Some(own)) = (scores.get_mut(at), own_scores.get(at)) {
+                        *total += own;
+                    }
                 }
             }
-            Evaluated::Nothing => {}
+            into.union(&matched);
         }
     }
+    Ok(())
 }
 
 /// The matching documents of a segment and their scores, as a tantivy scorer.
@@ -580,18 +519,44 @@ mod tests {
             scored("missing", 3.0),
         ]);
         let all = TopDocs::with_limit(100).order_by_score();
-        let mut ours = searcher
-            .search(&TextQuery::new(clause.clone()), &all)
-            .unwrap();
-        let mut theirs = searcher.search(&*boolean(&clause), &all).unwrap();
-        ours.sort_by_key(|&(_, address)| address);
-        theirs.sort_by_key(|&(_, address)| address);
-        assert_eq!(ours.len(), 6, "{ours:?}");
-        assert_eq!(ours.len(), theirs.len());
-        for ((our, a), (their, b)) in ours.iter().zip(&theirs) {
-            assert_eq!(a, b);
-            assert!((our - their).abs() < 1e-5, "{a:?}: {our} vs {their}");
-        }
+        let same_as_boolean = |clause: &Clause| {
+            let mut ours = searcher
+                .search(&TextQuery::new(clause.clone()), &all)
+                .unwrap();
+            let mut theirs = searcher.search(&*boolean(clause), &all).unwrap();
+            ours.sort_by_key(|&(_, address)| address);
+            theirs.sort_by_key(|&(_, address)| address);
+            assert_eq!(ours.len(), theirs.len(), "{ours:?} vs {theirs:?}");
+            for ((our, a), (their, b)) in ours.iter().zip(&theirs) {
+                assert_eq!(a, b);
+                assert!((our - their).abs() < 1e-5, "{a:?}: {our} vs {their}");
+            }
+            ours.len()
+        };
+        assert_eq!(same_as_boolean(&clause), 6);
+        // Nested: the words' `All` at the top (its children add straight into the scores), an
+        // `All` of parts inside one word's `Any` (its own scores, kept only where it matches),
+        // and an `All` of one child (transparent).
+        let nested = Clause::All(vec![
+            Clause::Any(vec![
+                scored("alpha", 1.0),
+                Clause::All(vec![scored("beta", 0.5), scored("delta", 0.7)]),
+            ]),
+            Clause::Any(vec![
+                scored("gamma", 2.0),
+                Clause::All(vec![scored("beta", 1.5)]),
+            ]),
+        ]);
+        assert_eq!(same_as_boolean(&nested), 5);
+        let under_any = Clause::Any(vec![
+            nested,
+            Clause::Constant {
+                term: term(tag, "z"),
+                score: 0.25,
+            },
+        ]);
+        // `gamma` alone (tag z) matches through the constant only: no stray `gamma` score.
+        assert_eq!(same_as_boolean(&under_any), 6);
 
         // An `All` with a child that matches nothing matches nothing.
         let none = Clause::All(vec![scored("alpha", 1.0), scored("missing", 1.0)]);
