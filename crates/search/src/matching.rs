@@ -21,7 +21,7 @@ use crate::facet::{Counts, FacetCounts, FacetField};
 use crate::filter::Filters;
 use crate::query::SortOrder;
 use crate::schema::Fields;
-use crate::segment_data::{SearcherData, SegmentData, VisibleDocs};
+use crate::segment_data::{PACKED_IDS, SearcherData, SegmentData, VisibleDocs};
 use crate::text_query::TextQuery;
 use crate::visibility::Audience;
 
@@ -177,27 +177,43 @@ fn count_facets(
     let most = docs.len() * 2 > visible.docs.len();
     // Listed once, counted once per facet from the list.
     let listed: Vec<DocId> = if most {
-        visible.docs.and_not(docs).iter().collect()
+        visible.docs.and_not(docs).to_vec()
     } else {
-        docs.iter().collect()
+        docs.to_vec()
     };
+    let packed = segment
+        .packed
+        .as_ref()
+        .filter(|packed| packed.facets.iter().any(|f| facets.contains(f)));
+    let packed_counts = packed.map(|packed| packed.count(&listed));
     for &facet in facets {
         let Some(counts): Option<&mut Counts> = into.get_mut(&facet) else {
             continue;
         };
-        let ids = &segment.facets[facet.index()];
+        let mut listed_counts = vec![0u64; counts.len()];
+        let byte = packed.and_then(|p| p.facets.iter().position(|&f| f == facet));
+        match (byte, &packed_counts) {
+            (Some(byte), Some(packed_counts)) => {
+                // The last slot counts documents without a value, not an id.
+                let by_id = packed_counts[byte].iter().take(PACKED_IDS);
+                for (count, &packed) in listed_counts.iter_mut().zip(by_id) {
+                    *count = u64::from(packed);
+                }
+            }
+            _ => segment.facets[facet.index()].count(&listed, &mut listed_counts),
+        }
         if most {
-            let mut left_out = vec![0u64; counts.len()];
-            ids.count(&listed, &mut left_out);
             let all = visible
                 .counts
                 .get(facet.index())
                 .map_or(&[][..], Vec::as_slice);
-            for ((count, all), left_out) in counts.iter_mut().zip(all).zip(left_out) {
+            for ((count, all), left_out) in counts.iter_mut().zip(all).zip(listed_counts) {
                 *count += all.saturating_sub(left_out);
             }
         } else {
-            ids.count(&listed, counts);
+            for (count, listed) in counts.iter_mut().zip(listed_counts) {
+                *count += listed;
+            }
         }
     }
 }
