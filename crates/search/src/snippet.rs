@@ -116,9 +116,10 @@ enum Window {
     Around(Range<usize>),
 }
 
-/// The window of `lower` (lower-cased ASCII) around the occurrence of a term that has the most
-/// distinct terms within `span` bytes after it (the earliest among equals), widened by `span`
-/// on both sides and out to whitespace, so the snippet generator sees whole words around it.
+/// The window of `lower` (lower-cased ASCII) from the occurrence of a term that has the most
+/// distinct terms within `span` bytes after it (the earliest among equals) to `span` bytes
+/// later, widened out to whitespace so the snippet generator sees whole words. Only the window
+/// is tokenised, so it is kept to about one fragment.
 fn best_window(lower: &str, terms: &[&str], span: usize) -> Window {
     /// Occurrences looked at per term: enough to find a dense spot, bounded for huge READMEs.
     const MAX_HITS_PER_TERM: usize = 32;
@@ -152,11 +153,13 @@ fn best_window(lower: &str, terms: &[&str], span: usize) -> Window {
     }
     let at = best.1;
     let bytes = lower.as_bytes();
-    let mut start = at.saturating_sub(span);
+    // The snippet generator tiles the text into fragments of `span` from the window's start and
+    // keeps the best one: starting at the run's first word, the first tile is the run.
+    let mut start = at;
     while start > 0 && !bytes[start - 1].is_ascii_whitespace() {
         start -= 1;
     }
-    let mut end = (at + 2 * span).min(bytes.len());
+    let mut end = (at + span).min(bytes.len());
     while end < bytes.len() && !bytes[end].is_ascii_whitespace() {
         end += 1;
     }
