@@ -15,13 +15,9 @@
 //! every `All` above it matches that document (see `evaluate`), and an `Any` adds the scores of
 //! the children that match, like tantivy's `SumCombiner`.
 
-use std::sync::Arc;
-
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::query::{
-    AutomatonWeight, Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight,
-};
-use tantivy::schema::IndexRecordOption;
+use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 use crate::doc_bits::DocBits;
@@ -99,7 +95,8 @@ enum Compiled {
         score: Score,
     },
     Typos {
-        per_field: Vec<AutomatonWeight<ExceptTyped>>,
+        fields: Vec<Field>,
+        automaton: ExceptTyped,
         score: Score,
     },
     Any(Vec<Compiled>),
@@ -128,17 +125,11 @@ fn compile(clause: &Clause, scoring: &EnableScoring<'_>) -> tantivy::Result<Comp
             term: term.clone(),
             score: *score,
         },
-        Clause::Typos { typos, score } => {
-            let automaton = Arc::new(typos.automaton()?);
-            Compiled::Typos {
-                per_field: typos
-                    .fields
-                    .iter()
-                    .map(|&field| AutomatonWeight::new(field, Arc::clone(&automaton)))
-                    .collect(),
-                score: *score,
-            }
-        }
+        Clause::Typos { typos, score } => Compiled::Typos {
+            fields: typos.fields.clone(),
+            automaton: typos.automaton()?,
+            score: *score,
+        },
         Clause::Any(children) => Compiled::Any(
             children
                 .iter()
@@ -305,15 +296,28 @@ fn evaluate(
                 postings.advance();
             }
         }
-        Compiled::Typos { per_field, score } => {
-            // A typo scores once however many fields hold it: the fields' union first.
+        Compiled::Typos {
+            fields,
+            automaton,
+            score,
+        } => {
+            // A typo scores once however many fields hold it: the fields' union first, each
+            // typo word's postings read straight into it.
             let mut docs = DocBits::new(max_doc);
-            for weight in per_field {
-                let mut field_docs = weight.scorer(reader, 1.0)?;
-                let mut doc = field_docs.doc();
-                while doc != TERMINATED {
-                    docs.insert(doc);
-                    doc = field_docs.advance();
+            for &field in fields {
+                let inverted_index = reader.inverted_index(field)?;
+                let mut words = inverted_index.terms().search(automaton).into_stream()?;
+                while words.advance() {
+                    let mut postings = inverted_index.read_block_postings_from_terminfo(
+                        words.value(),
+                        IndexRecordOption::Basic,
+                    )?;
+                    while !postings.docs().is_empty() {
+                        for &doc in postings.docs() {
+                            docs.insert(doc);
+                        }
+                        postings.advance();
+                    }
                 }
             }
             if let Some(scores) = scores {
