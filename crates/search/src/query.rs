@@ -7,8 +7,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
-use tantivy::schema::{Field, Value};
-use tantivy::{DocAddress, Searcher, TantivyDocument};
+use tantivy::schema::Field;
+use tantivy::schema::document::{
+    DeserializeError, DocumentDeserialize, DocumentDeserializer, OwnedValue,
+};
+use tantivy::{DocAddress, Searcher};
 
 use crate::error::SearchError;
 use crate::facet::{Counts, FacetField, Facets};
@@ -222,44 +225,87 @@ fn read_hit(
     score: f32,
     snippets: Option<&SnippetMaker>,
 ) -> Result<SearchHit, SearchError> {
-    let doc: TantivyDocument = searcher.doc(address)?;
-    let text = |field: Field| {
-        doc.get_first(field)
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    };
-    let number = |field: Field| doc.get_first(field).and_then(|v| v.as_u64());
-    let description = text(f.description);
+    let mut doc: StoredFields = searcher.doc(address)?;
+    let description = doc.take_text(f.description);
     let snippets = snippets.map_or_else(Snippets::default, |maker| {
-        maker.snippets(
-            description.as_deref(),
-            doc.get_first(f.readme_text).and_then(|v| v.as_str()),
-        )
+        maker.snippets(description.as_deref(), doc.text(f.readme_text))
     });
     Ok(SearchHit {
-        id: number(f.id).unwrap_or(0),
-        full_name: text(f.full_name).unwrap_or_default(),
-        name: text(f.name).unwrap_or_default(),
-        title: text(f.title),
+        id: doc.number(f.id).unwrap_or(0),
+        full_name: doc.take_text(f.full_name).unwrap_or_default(),
+        name: doc.take_text(f.name).unwrap_or_default(),
+        title: doc.take_text(f.title),
         description,
-        language: text(f.language),
-        department: text(f.department),
-        department_name: text(f.department_name),
-        topics: doc
-            .get_all(f.topics)
-            .filter_map(|v| v.as_str())
-            .map(str::to_owned)
-            .collect(),
-        stars: number(f.stars).unwrap_or(0),
-        agora_stars: number(f.agora_stars).unwrap_or(0),
-        html_url: text(f.html_url).unwrap_or_default(),
-        license: text(f.license),
-        maturity: text(f.maturity),
-        forge_id: number(f.forge_id),
-        has_contributing: number(f.has_contributing).unwrap_or(0) == 1,
-        activity_score: number(f.activity_score).unwrap_or(0),
-        pushed_at: doc.get_first(f.pushed_at).and_then(|v| v.as_i64()),
+        language: doc.take_text(f.language),
+        department: doc.take_text(f.department),
+        department_name: doc.take_text(f.department_name),
+        topics: doc.take_texts(f.topics),
+        stars: doc.number(f.stars).unwrap_or(0),
+        agora_stars: doc.number(f.agora_stars).unwrap_or(0),
+        html_url: doc.take_text(f.html_url).unwrap_or_default(),
+        license: doc.take_text(f.license),
+        maturity: doc.take_text(f.maturity),
+        forge_id: doc.number(f.forge_id),
+        has_contributing: doc.number(f.has_contributing).unwrap_or(0) == 1,
+        activity_score: doc.number(f.activity_score).unwrap_or(0),
+        pushed_at: doc.0.iter().find_map(|(field, value)| match value {
+            OwnedValue::I64(n) if *field == f.pushed_at => Some(*n),
+            _ => None,
+        }),
         score,
         snippets,
     })
+}
+
+/// A hit's stored fields, read straight into owned values: each string is copied once, out of
+/// the doc store block into the hit, where a `TantivyDocument` copied it into its own buffer
+/// first.
+struct StoredFields(Vec<(Field, OwnedValue)>);
+
+impl DocumentDeserialize for StoredFields {
+    fn deserialize<'de, D>(mut deserializer: D) -> Result<Self, DeserializeError>
+    where
+        D: DocumentDeserializer<'de>,
+    {
+        let mut values = Vec::with_capacity(deserializer.size_hint());
+        while let Some(value) = deserializer.next_field::<OwnedValue>()? {
+            values.push(value);
+        }
+        Ok(Self(values))
+    }
+}
+
+impl StoredFields {
+    /// The first text of `field`, moved out.
+    fn take_text(&mut self, field: Field) -> Option<String> {
+        self.0.iter_mut().find_map(|(f, value)| match value {
+            OwnedValue::Str(text) if *f == field => Some(std::mem::take(text)),
+            _ => None,
+        })
+    }
+
+    /// Every text of `field`, moved out.
+    fn take_texts(&mut self, field: Field) -> Vec<String> {
+        self.0
+            .iter_mut()
+            .filter_map(|(f, value)| match value {
+                OwnedValue::Str(text) if *f == field => Some(std::mem::take(text)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn text(&self, field: Field) -> Option<&str> {
+        self.0.iter().find_map(|(f, value)| match value {
+            OwnedValue::Str(text) if *f == field => Some(text.as_str()),
+            _ => None,
+        })
+    }
+
+    fn number(&self, field: Field) -> Option<u64> {
+        self.0.iter().find_map(|(f, value)| match value {
+            OwnedValue::U64(n) if *f == field => Some(*n),
+            _ => None,
+        })
+    }
 }
