@@ -109,16 +109,29 @@ impl Facets {
             .filter(|&(&count, _)| count > 0)
             .map(|(&count, value)| (count, &**value))
             .collect();
-        all.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-        let mut kept: Vec<FacetCount> = Vec::with_capacity(MAX_FACET_VALUES);
-        for (rank, (count, value)) in all.into_iter().enumerate() {
-            if rank < MAX_FACET_VALUES || chosen.iter().any(|c| c == value) {
-                kept.push(FacetCount {
-                    value: value.to_owned(),
-                    count,
-                });
-            }
+        let order = |a: &(u64, &str), b: &(u64, &str)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1));
+        // Only the first few are shown: select them, then sort those (a topic facet has
+        // hundreds of values).
+        if all.len() > MAX_FACET_VALUES {
+            all.select_nth_unstable_by(MAX_FACET_VALUES - 1, order);
         }
+        let split = all.len().min(MAX_FACET_VALUES);
+        let (top, rest) = all.split_at_mut(split);
+        top.sort_unstable_by(order);
+        let mut extra: Vec<(u64, &str)> = rest
+            .iter()
+            .copied()
+            .filter(|(_, value)| chosen.iter().any(|c| c == value))
+            .collect();
+        extra.sort_unstable_by(order);
+        let kept: Vec<FacetCount> = top
+            .iter()
+            .chain(&extra)
+            .map(|&(count, value)| FacetCount {
+                value: value.to_owned(),
+                count,
+            })
+            .collect();
         let slot = match facet {
             FacetField::Language => &mut self.language,
             FacetField::Topic => &mut self.topic,
@@ -134,3 +147,30 @@ impl Facets {
 pub(crate) type Counts = Vec<u64>;
 /// Documents per value id, per facet counted.
 pub(crate) type FacetCounts = BTreeMap<FacetField, Counts>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_most_frequent_values_are_kept_in_order_with_the_chosen_ones() {
+        // 30 values: v00 … v29, counts 1…30 except two ties at the top, one value never seen.
+        let values: Vec<Arc<str>> = (0..30).map(|i| Arc::from(format!("v{i:02}"))).collect();
+        let mut counts: Vec<u64> = (1..=30).collect();
+        counts[28] = 30; // v28 ties v29; v28 first by value
+        counts[0] = 0; // v00 is not counted
+        let mut facets = Facets::default();
+        let chosen = ["v01".to_owned(), "v00".to_owned(), "v03".to_owned()];
+        facets.set(FacetField::Topic, &counts, &values, &chosen);
+        let got: Vec<(&str, u64)> = facets
+            .topic
+            .iter()
+            .map(|c| (c.value.as_str(), c.count))
+            .collect();
+        let mut expected: Vec<(&str, u64)> = vec![("v28", 30), ("v29", 30)];
+        expected.extend((10..28).rev().map(|i| (&*values[i], counts[i])));
+        // Chosen values below the cut follow, most frequent first; one never counted is absent.
+        expected.extend([("v03", 4), ("v01", 2)]);
+        assert_eq!(got, expected);
+    }
+}
