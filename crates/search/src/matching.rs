@@ -40,6 +40,8 @@ pub(crate) struct Plan<'a> {
     pub sort: SortOrder,
     pub limit: usize,
     pub offset: usize,
+    /// Whether to count facets (suggestions show none).
+    pub facets: bool,
 }
 
 pub(crate) fn run(
@@ -93,11 +95,13 @@ pub(crate) fn run(
         let mut kept = seen.clone();
         keep_filtered(&mut kept, &filter, reader)?;
         total += kept.len();
-        count_facets(segment, visible, &kept, &own_pass, &mut counts);
-        for (facet, groups) in &separate {
-            let mut docs = seen.clone();
-            keep_filtered(&mut docs, groups, reader)?;
-            count_facets(segment, visible, &docs, &[*facet], &mut counts);
+        if plan.facets {
+            count_facets(segment, visible, &kept, &own_pass, &mut counts);
+            for (facet, groups) in &separate {
+                let mut docs = seen.clone();
+                keep_filtered(&mut docs, groups, reader)?;
+                count_facets(segment, visible, &docs, &[*facet], &mut counts);
+            }
         }
         let top = match plan.sort {
             _ if by_relevance => top_by(&kept, wanted, |doc| {

@@ -176,6 +176,7 @@ impl SearchIndex {
                 sort: request.sort,
                 limit: request.limit,
                 offset: request.offset,
+                facets: true,
             },
         )?;
         let mut facets = Facets::default();
@@ -260,7 +261,7 @@ fn read_hit(
 /// A hit's stored fields, read straight into owned values: each string is copied once, out of
 /// the doc store block into the hit, where a `TantivyDocument` copied it into its own buffer
 /// first.
-struct StoredFields(Vec<(Field, OwnedValue)>);
+pub(crate) struct StoredFields(Vec<(Field, OwnedValue)>);
 
 impl DocumentDeserialize for StoredFields {
     fn deserialize<'de, D>(mut deserializer: D) -> Result<Self, DeserializeError>
@@ -277,7 +278,7 @@ impl DocumentDeserialize for StoredFields {
 
 impl StoredFields {
     /// The first text of `field`, moved out.
-    fn take_text(&mut self, field: Field) -> Option<String> {
+    pub(crate) fn take_text(&mut self, field: Field) -> Option<String> {
         self.0.iter_mut().find_map(|(f, value)| match value {
             OwnedValue::Str(text) if *f == field => Some(std::mem::take(text)),
             _ => None,
@@ -302,7 +303,7 @@ impl StoredFields {
         })
     }
 
-    fn number(&self, field: Field) -> Option<u64> {
+    pub(crate) fn number(&self, field: Field) -> Option<u64> {
         self.0.iter().find_map(|(f, value)| match value {
             OwnedValue::U64(n) if *f == field => Some(*n),
             _ => None,
