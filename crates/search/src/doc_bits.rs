@@ -76,9 +76,9 @@ impl DocBits {
             .flat_map(|(at, (a, b))| Bits(a & b).map(move |bit| (at * 64) as DocId + bit))
     }
 
-    /// The documents, ascending, as a list (for loops that read several arrays per document).
-    pub(crate) fn to_vec(&self) -> Vec<DocId> {
-        let mut docs = Vec::with_capacity(self.len());
+    /// Appends the documents, ascending, to `docs` (a list for loops that read several arrays
+    /// per document).
+    pub(crate) fn append_to(&self, docs: &mut Vec<DocId>) {
         for (at, &word) in self.words.iter().enumerate() {
             let base = (at * 64) as DocId;
             let mut word = word;
@@ -87,7 +87,6 @@ impl DocBits {
                 word &= word - 1;
             }
         }
-        docs
     }
 
     /// The first document at or after `from`, if any.
@@ -139,7 +138,9 @@ mod tests {
         let b = set(200, &[63, 64, 150, 199]);
         assert_eq!(a.len(), 6);
         assert_eq!(a.iter().collect::<Vec<_>>(), [0, 63, 64, 127, 128, 199]);
-        assert_eq!(a.to_vec(), [0, 63, 64, 127, 128, 199]);
+        let mut listed = vec![5];
+        a.append_to(&mut listed);
+        assert_eq!(listed, [5, 0, 63, 64, 127, 128, 199]);
         assert_eq!(a.iter_and(&b).collect::<Vec<_>>(), [63, 64, 199]);
         assert_eq!(a.and_not(&b).iter().collect::<Vec<_>>(), [0, 127, 128]);
         let mut both = a.clone();

@@ -18,6 +18,7 @@ mod matching;
 pub mod query;
 mod ranking;
 pub mod schema;
+mod scratch;
 mod segment_data;
 pub mod snippet;
 pub mod suggest;

@@ -21,6 +21,7 @@ use crate::facet::{Counts, FacetCounts, FacetField};
 use crate::filter::Filters;
 use crate::query::SortOrder;
 use crate::schema::Fields;
+use crate::scratch::Scratch;
 use crate::segment_data::{PACKED_IDS, SearcherData, SegmentData, VisibleDocs};
 use crate::text_query::TextQuery;
 use crate::visibility::Audience;
@@ -40,8 +41,6 @@ pub(crate) struct Plan<'a> {
     pub sort: SortOrder,
     pub limit: usize,
     pub offset: usize,
-    /// Whether to count facets (suggestions show none).
-    pub facets: bool,
 }
 
 pub(crate) fn run(
@@ -85,7 +84,7 @@ pub(crate) fn run(
         let ord = u32::try_from(ord).unwrap_or(u32::MAX);
         // The words' matches the caller may see; the base of every count.
         let (mut seen, scores) = match &text {
-            Some(weight) => match weight.matches(reader)? {
+            Some(weight) => match weight.matches_with(reader, data.scratch())? {
                 Some(matches) => matches.into_parts(),
                 None => continue,
             },
@@ -95,13 +94,25 @@ pub(crate) fn run(
         let mut kept = seen.clone();
         keep_filtered(&mut kept, &filter, reader)?;
         total += kept.len();
-        if plan.facets {
-            count_facets(segment, visible, &kept, &own_pass, &mut counts);
-            for (facet, groups) in &separate {
-                let mut docs = seen.clone();
-                keep_filtered(&mut docs, groups, reader)?;
-                count_facets(segment, visible, &docs, &[*facet], &mut counts);
-            }
+        count_facets(
+            data.scratch(),
+            segment,
+            visible,
+            &kept,
+            &own_pass,
+            &mut counts,
+        );
+        for (facet, groups) in &separate {
+            let mut docs = seen.clone();
+            keep_filtered(&mut docs, groups, reader)?;
+            count_facets(
+                data.scratch(),
+                segment,
+                visible,
+                &docs,
+                &[*facet],
+                &mut counts,
+            );
         }
         let top = match plan.sort {
             _ if by_relevance => top_by(&kept, wanted, |doc| {
@@ -123,6 +134,7 @@ pub(crate) fn run(
             top.into_iter()
                 .map(|(key, doc)| (key, DocAddress::new(ord, doc))),
         );
+        data.scratch().give_back_scores(scores);
     }
     // Best first; equal keys in index order, as tantivy's collectors break ties.
     best.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
@@ -172,6 +184,7 @@ fn keep_filtered(
 /// of `visible` (the empty query, a common word), the documents left out are fewer: their
 /// counts are subtracted from the visible documents' counts instead.
 fn count_facets(
+    scratch: &Scratch,
     segment: &SegmentData,
     visible: &VisibleDocs,
     docs: &DocBits,
@@ -180,11 +193,16 @@ fn count_facets(
 ) {
     let most = docs.len() * 2 > visible.docs.len();
     // Listed once, counted once per facet from the list.
-    let listed: Vec<DocId> = if most {
-        visible.docs.and_not(docs).to_vec()
+    let mut listed = scratch.doc_list(if most {
+        visible.docs.len() - docs.len()
     } else {
-        docs.to_vec()
-    };
+        docs.len()
+    });
+    if most {
+        visible.docs.and_not(docs).append_to(&mut listed);
+    } else {
+        docs.append_to(&mut listed);
+    }
     let packed = segment
         .packed
         .as_ref()
@@ -220,6 +238,7 @@ fn count_facets(
             }
         }
     }
+    scratch.give_back_docs(listed);
 }
 
 /// What a page is ordered by, greatest first.

@@ -176,7 +176,6 @@ impl SearchIndex {
                 sort: request.sort,
                 limit: request.limit,
                 offset: request.offset,
-                facets: true,
             },
         )?;
         let mut facets = Facets::default();

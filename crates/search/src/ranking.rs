@@ -10,13 +10,17 @@
 //! prior (stars, and a little of the sync's activity score) that orders near-ties without
 //! overturning a clearly better text match.
 
-use tantivy::query::{DfaWrapper, FuzzyTermQuery};
-use tantivy::schema::Field;
-use tantivy::{Score, Term};
+use std::sync::Arc;
+
+use tantivy::collector::{Collector, TopDocs};
+use tantivy::query::{BoostQuery, DfaWrapper, FuzzyTermQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, DocId, Score, SegmentReader, Term};
 use tantivy_fst::Automaton;
 
 use crate::analyzer::{self, PREFIX_MAX_CHARS, QueryWord};
 use crate::schema::Fields;
+use crate::segment_data::SearcherData;
 use crate::text_query::{Clause, TextQuery};
 
 /// Per-field weights of an exact word. A word in the name says far more about a project than one
@@ -234,11 +238,48 @@ fn prefix_clause(f: &Fields, text: &str) -> Clause {
     scored(f.name_prefix, &text, NAME_PREFIX)
 }
 
+pub(crate) fn term(field: Field, text: &str, record: IndexRecordOption) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, text), record))
+}
+
+/// A term scored by BM25 (frequencies, no positions needed).
+pub(crate) fn term_freqs(field: Field, text: &str) -> Box<dyn Query> {
+    term(field, text, IndexRecordOption::WithFreqs)
+}
+
+pub(crate) fn boosted(query: Box<dyn Query>, weight: Score) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, weight))
+}
+
 /// The multiplier for a project with `popularity` stars (forge + Agora) and this activity score.
 pub(crate) fn popularity_prior(popularity: u64, activity: u64) -> Score {
     // f64 is exact enough for star counts, and the log of any u64 fits an f32.
     let log = |n: u64| (n as f64 + 1.0).log10() as Score;
     1.0 + POPULARITY * log(popularity) + ACTIVITY * log(activity).min(ACTIVITY_CAP)
+}
+
+/// Top documents by text score times the popularity prior (read from `data`, prepared for the
+/// searcher the collector runs on).
+pub(crate) fn top_by_relevance(
+    limit: usize,
+    offset: usize,
+    data: &Arc<SearcherData>,
+) -> impl Collector<Fruit = Vec<(Score, DocAddress)>> + use<> {
+    let data = Arc::clone(data);
+    TopDocs::with_limit(limit)
+        .and_offset(offset)
+        .tweak_score(move |segment: &SegmentReader| {
+            // Present for every segment of the searcher; a score without it is the text's alone.
+            let priors = data.segment(segment).ok().map(Arc::clone);
+            move |doc: DocId, score: Score| {
+                score
+                    * priors
+                        .as_ref()
+                        .and_then(|p| p.prior.get(doc as usize))
+                        .copied()
+                        .unwrap_or(1.0)
+            }
+        })
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use tantivy::{DocId, Searcher, SegmentReader, TantivyError};
 use crate::doc_bits::DocBits;
 use crate::facet::FacetField;
 use crate::ranking::popularity_prior;
+use crate::scratch::Scratch;
 use crate::visibility::{Audience, REMOVED};
 
 /// A document without a value for a single-valued facet.
@@ -216,6 +217,8 @@ pub(crate) struct SearcherData {
     values: Vec<Arc<[Arc<str>]>>,
     /// What each audience may see of each segment, shared with the store.
     visible: VisibleCache,
+    /// Working arrays, shared with the store.
+    scratch: Arc<Scratch>,
 }
 
 /// A segment, how many of its documents were deleted (deletions only ever grow, so the pair
@@ -237,6 +240,11 @@ impl SearcherData {
             .ok_or_else(|| {
                 TantivyError::InternalError(format!("no search data prepared for segment {id}"))
             })
+    }
+
+    /// Working arrays to borrow and give back.
+    pub(crate) fn scratch(&self) -> &Scratch {
+        &self.scratch
     }
 
     /// The value of each id of `facet`.
@@ -343,6 +351,7 @@ struct Store {
 pub(crate) struct SegmentDataStore {
     store: Mutex<Store>,
     visible: VisibleCache,
+    scratch: Arc<Scratch>,
 }
 
 impl SegmentDataStore {
@@ -400,6 +409,7 @@ impl SegmentDataStore {
             segments,
             values: store.interners.iter_mut().map(Interner::snapshot).collect(),
             visible: Arc::clone(&self.visible),
+            scratch: Arc::clone(&self.scratch),
         });
         if newer {
             store.last = Some((generation, Arc::clone(&data)));

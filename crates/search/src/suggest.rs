@@ -7,16 +7,15 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use tantivy::{Score, Term};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{Score, TantivyDocument};
 
 use crate::analyzer::{self, PREFIX_MAX_CHARS, QueryWord};
 use crate::error::SearchError;
-use crate::filter::Filters;
 use crate::index::SearchIndex;
-use crate::matching::{self, Matched, Plan};
-use crate::query::{SortOrder, StoredFields};
+use crate::ranking::{self, boosted, term, term_freqs};
 use crate::schema::Fields;
-use crate::text_query::{Clause, TextQuery};
 use crate::visibility::Audience;
 
 /// A dropdown longer than this is not read.
@@ -55,31 +54,24 @@ impl SearchIndex {
             return Ok(Vec::clone(&answer));
         }
         let data = self.segment_data.prepare(&searcher)?;
-        // Matched like a search (see `matching`), without facets: the words' postings into
-        // bitsets and scores, ANDed with what the caller may see, the best few by score.
-        let Matched { page, .. } = matching::run(
-            &searcher,
-            f,
-            &data,
-            audience,
-            &Plan {
-                text: Some(&matched),
-                filters: &Filters::default(),
-                sort: SortOrder::Relevance,
-                limit: MAX_SUGGESTIONS,
-                offset: 0,
-                facets: false,
-            },
+        let top = searcher.search(
+            &*matched,
+            &audience.restrict(&data, ranking::top_by_relevance(MAX_SUGGESTIONS, 0, &data)),
         )?;
-        let suggestions: Vec<Suggestion> = page
+        let suggestions: Vec<Suggestion> = top
             .into_iter()
             .map(|(_, address)| {
-                let mut doc: StoredFields = searcher.doc(address)?;
+                let doc: TantivyDocument = searcher.doc(address)?;
+                let text = |field| {
+                    doc.get_first(field)
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned)
+                };
                 Ok(Suggestion {
-                    id: doc.number(f.id).unwrap_or(0),
-                    name: doc.take_text(f.name).unwrap_or_default(),
-                    title: doc.take_text(f.title),
-                    full_name: doc.take_text(f.full_name).unwrap_or_default(),
+                    id: doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or(0),
+                    name: text(f.name).unwrap_or_default(),
+                    title: text(f.title),
+                    full_name: text(f.full_name).unwrap_or_default(),
                 })
             })
             .collect::<Result<_, SearchError>>()?;
@@ -93,35 +85,46 @@ impl SearchIndex {
 /// Every part of every word in the name or the title, the very last part also as a prefix; `None`
 /// when `text` holds no word. Unlike `search`, the last word is a prefix even after a space: a
 /// suggestion list that empties when the space bar is pressed looks broken.
-fn suggest_query(f: &Fields, text: &str) -> Option<TextQuery> {
+fn suggest_query(f: &Fields, text: &str) -> Option<Box<dyn Query>> {
     let mut words = analyzer::query_words(text);
     words.truncate(MAX_WORDS);
     let parts: Vec<&String> = words.iter().flat_map(|w| w.parts.iter()).collect();
     let last = parts.len().checked_sub(1)?;
-    let scored = |field, text: &str, weight| Clause::Scored {
-        term: Term::from_field_text(field, text),
-        weight,
-    };
-    let all_parts: Vec<Clause> = parts
+    let all_parts: Vec<(Occur, Box<dyn Query>)> = parts
         .iter()
         .enumerate()
         .map(|(i, part)| {
-            let mut ways = vec![scored(f.name, part, NAME), scored(f.title, part, TITLE)];
+            let mut ways: Vec<(Occur, Box<dyn Query>)> = vec![
+                (Occur::Should, boosted(term_freqs(f.name, part), NAME)),
+                (Occur::Should, boosted(term_freqs(f.title, part), TITLE)),
+            ];
             if i == last {
                 // Longer prefixes were not indexed; the whole word then still matches above.
                 let prefix: String = part.chars().take(PREFIX_MAX_CHARS).collect();
-                ways.push(scored(f.name_prefix, &prefix, NAME_PREFIX));
-                ways.push(scored(f.title_prefix, &prefix, TITLE_PREFIX));
+                ways.push((
+                    Occur::Should,
+                    boosted(term_freqs(f.name_prefix, &prefix), NAME_PREFIX),
+                ));
+                ways.push((
+                    Occur::Should,
+                    boosted(term_freqs(f.title_prefix, &prefix), TITLE_PREFIX),
+                ));
             }
-            Clause::Any(ways)
+            (
+                Occur::Must,
+                Box::new(BooleanQuery::new(ways)) as Box<dyn Query>,
+            )
         })
         .collect();
     let key: String = words.iter().map(QueryWord::joined).collect();
-    Some(TextQuery::new(Clause::Any(vec![
-        Clause::All(all_parts),
-        Clause::Constant {
-            term: Term::from_field_text(f.name_exact, &key),
-            score: WHOLE_NAME,
-        },
+    Some(Box::new(BooleanQuery::new(vec![
+        (Occur::Should, Box::new(BooleanQuery::new(all_parts))),
+        (
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(
+                term(f.name_exact, &key, IndexRecordOption::Basic),
+                WHOLE_NAME,
+            )),
+        ),
     ])))
 }

@@ -22,6 +22,7 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 use crate::doc_bits::DocBits;
 use crate::ranking::{ExceptTyped, Typos};
+use crate::scratch::Scratch;
 
 /// A node of a text query.
 #[derive(Debug, Clone)]
@@ -204,16 +205,27 @@ fn no_match(doc: DocId) -> tantivy::TantivyError {
 impl TextWeight {
     /// The matching documents of one segment with their scores, or `None` when none match.
     pub(crate) fn matches(&self, reader: &SegmentReader) -> tantivy::Result<Option<Matches>> {
+        self.matches_with(reader, &Scratch::default())
+    }
+
+    /// `matches`, with score arrays borrowed from `scratch` (the caller gives back the one in
+    /// the answer).
+    pub(crate) fn matches_with(
+        &self,
+        reader: &SegmentReader,
+        scratch: &Scratch,
+    ) -> tantivy::Result<Option<Matches>> {
         let max_doc = reader.max_doc();
         let mut docs = DocBits::new(max_doc);
         let mut scores = if self.scoring {
-            vec![0.0; max_doc as usize]
+            scratch.zero_scores(max_doc as usize)
         } else {
             Vec::new()
         };
         let sink = self.scoring.then_some(&mut scores[..]);
-        evaluate(&self.root, reader, &mut docs, sink, false)?;
+        evaluate(&self.root, reader, &mut docs, sink, false, scratch)?;
         if docs.is_empty() {
+            scratch.give_back_scores(scores);
             return Ok(None);
         }
         Ok(Some(Matches::new(docs, scores)))
@@ -236,6 +248,7 @@ fn evaluate(
     into: &mut DocBits,
     mut scores: Option<&mut [Score]>,
     under_any: bool,
+    scratch: &Scratch,
 ) -> tantivy::Result<()> {
     let max_doc = reader.max_doc();
     match node {
@@ -331,16 +344,16 @@ fn evaluate(
         }
         Compiled::Any(children) => {
             for child in children {
-                evaluate(child, reader, into, scores.as_deref_mut(), true)?;
+                evaluate(child, reader, into, scores.as_deref_mut(), true, scratch)?;
             }
         }
         Compiled::All(children) => {
             if let [only] = &children[..] {
                 // Matches exactly where its child does: no scope of its own.
-                return evaluate(only, reader, into, scores, under_any);
+                return evaluate(only, reader, into, scores, under_any, scratch);
             }
             let mut own_scores = match &scores {
-                Some(_) if under_any => vec![0.0; max_doc as usize],
+                Some(_) if under_any => scratch.zero_scores(max_doc as usize),
                 _ => Vec::new(),
             };
             let own = !own_scores.is_empty();
@@ -352,28 +365,29 @@ fn evaluate(
                 } else {
                     scores.as_deref_mut()
                 };
-                evaluate(child, reader, &mut child_docs, sink, false)?;
+                evaluate(child, reader, &mut child_docs, sink, false, scratch)?;
                 match &mut matched {
                     None => matched = Some(child_docs),
                     Some(docs) => docs.intersect(&child_docs),
                 }
                 if matched.as_ref().is_none_or(DocBits::is_empty) {
                     // One child matches nothing here: neither does the whole.
-                    return Ok(());
+                    matched = None;
+                    break;
                 }
             }
-            let Some(matched) = matched else {
-                return Ok(());
-            };
-            if own && let Some(scores) = scores {
-                for doc in matched.iter() {
-                    let at = doc as usize;
-                    if let (Some(total), Some(own)) = (scores.get_mut(at), own_scores.get(at)) {
-                        *total += own;
+            if let Some(matched) = matched {
+                if own && let Some(scores) = scores {
+                    for doc in matched.iter() {
+                        let at = doc as usize;
+                        if let (Some(total), Some(own)) = (scores.get_mut(at), own_scores.get(at)) {
+                            *total += own;
+                        }
                     }
                 }
+                into.union(&matched);
             }
-            into.union(&matched);
+            scratch.give_back_scores(own_scores);
         }
     }
     Ok(())

@@ -2,13 +2,20 @@
 //! totals, facet counts and suggestions only ever include what the caller may see.
 //!
 //! The rule's inputs are folded into one FAST number per document when it is indexed (its
-//! "audience key"), and every search reads those numbers and drops what the caller may not
-//! see. That replaces a filter query (published OR public OR internal OR own
+//! "audience key"), and every collector reads that number beside each match and drops what the
+//! caller may not see. That replaces a filter query (published OR public OR internal OR own
 //! department, AND NOT removed) that had to be built, and its posting lists unioned and
 //! intersected with the text query, on every request: over most of the index that union cost more
 //! than the rest of an empty-query search. Searches read the keys once per searcher generation
-//! and audience, into a bitset of what that audience may see (see `segment_data::VisibleDocs`),
-//! which suggestions share.
+//! and audience, into a bitset of what that audience may see (see `segment_data::VisibleDocs`);
+//! suggestions go through the `Visible` collector below.
+
+use std::sync::Arc;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+use crate::segment_data::{SearcherData, SegmentData};
 
 /// Whose search this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,6 +68,99 @@ impl Audience {
                 key == EVERY_MEMBER || department_id.is_some_and(|d| d != EVERY_MEMBER && d == key)
             }
         }
+    }
+
+    /// `collector`, seeing only the documents this caller may see (their keys read from
+    /// `data`, prepared for the searcher the collector runs on).
+    pub(crate) fn restrict<C: Collector>(
+        self,
+        data: &Arc<SearcherData>,
+        collector: C,
+    ) -> Visible<C> {
+        Visible {
+            audience: self,
+            data: Arc::clone(data),
+            inner: collector,
+        }
+    }
+}
+
+/// A collector that passes on only the documents its audience may see.
+pub(crate) struct Visible<C> {
+    audience: Audience,
+    data: Arc<SearcherData>,
+    inner: C,
+}
+
+pub(crate) struct VisibleSegment<S> {
+    audience: Audience,
+    segment: Arc<SegmentData>,
+    inner: S,
+    /// The visible documents of a block (reused from block to block).
+    visible: Vec<DocId>,
+}
+
+impl<C: Collector> Collector for Visible<C> {
+    type Fruit = C::Fruit;
+    type Child = VisibleSegment<C::Child>;
+
+    fn for_segment(
+        &self,
+        segment_ord: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
+        Ok(VisibleSegment {
+            audience: self.audience,
+            segment: Arc::clone(self.data.segment(reader)?),
+            inner: self.inner.for_segment(segment_ord, reader)?,
+            visible: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.inner.requires_scoring()
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<<C::Child as SegmentCollector>::Fruit>,
+    ) -> tantivy::Result<Self::Fruit> {
+        self.inner.merge_fruits(fruits)
+    }
+}
+
+impl<S: SegmentCollector> VisibleSegment<S> {
+    #[inline]
+    fn admits(&self, doc: DocId) -> bool {
+        self.segment
+            .audience
+            .get(doc as usize)
+            .is_some_and(|&key| self.audience.admits(key))
+    }
+}
+
+impl<S: SegmentCollector> SegmentCollector for VisibleSegment<S> {
+    type Fruit = S::Fruit;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if self.admits(doc) {
+            self.inner.collect(doc, score);
+        }
+    }
+
+    fn collect_block(&mut self, docs: &[DocId]) {
+        if self.audience == Audience::Everything {
+            return self.inner.collect_block(docs);
+        }
+        let mut visible = std::mem::take(&mut self.visible);
+        visible.clear();
+        visible.extend(docs.iter().copied().filter(|&d| self.admits(d)));
+        self.inner.collect_block(&visible);
+        self.visible = visible;
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.inner.harvest()
     }
 }
 
