@@ -194,7 +194,7 @@ fn count_facets(
     let most = docs.len() * 2 > visible.docs.len();
     // Listed once, counted once per facet from the list.
     let mut listed = scratch.doc_list(if most {
-        visible.docs.len() - docs.len()
+        visible.docs.len().saturating_sub(docs.len())
     } else {
         docs.len()
     });

@@ -111,10 +111,10 @@ const PACKED_NONE: u8 = u8::MAX;
 pub(crate) const PACKED_IDS: usize = PACKED_NONE as usize;
 
 /// Up to four single-valued facets whose ids all fit in a byte (below `PACKED_NONE`), a byte
-/// each in one word per document. Counting them over a search's matches is one load per
-/// document into four small tables, where separate arrays cost four passes of four loads into
-/// tables of u64; most catalogs have far fewer than 255 languages, departments, licenses and
-/// maturities. A facet with more values is counted from its `FacetIds`.
+/// each in one word per document. Counting them over a search's matches is one pass with one
+/// load per document into four small tables, where the separate arrays took a pass each; most
+/// catalogs have far fewer than 255 languages, departments, licenses and maturities. A facet
+/// with more values is counted from its `FacetIds`.
 pub(crate) struct PackedFacets {
     /// The facet in each byte, lowest first.
     pub(crate) facets: Vec<FacetField>,
