@@ -248,10 +248,7 @@ fn read_hit(
         forge_id: doc.number(f.forge_id),
         has_contributing: doc.number(f.has_contributing).unwrap_or(0) == 1,
         activity_score: doc.number(f.activity_score).unwrap_or(0),
-        pushed_at: doc.0.iter().find_map(|(field, value)| match value {
-            OwnedValue::I64(n) if *field == f.pushed_at => Some(*n),
-            _ => None,
-        }),
+        pushed_at: doc.signed(f.pushed_at),
         score,
         snippets,
     })
@@ -260,7 +257,7 @@ fn read_hit(
 /// A hit's stored fields, read straight into owned values: each string is copied once, out of
 /// the doc store block into the hit, where a `TantivyDocument` copied it into its own buffer
 /// first.
-pub(crate) struct StoredFields(Vec<(Field, OwnedValue)>);
+struct StoredFields(Vec<(Field, OwnedValue)>);
 
 impl DocumentDeserialize for StoredFields {
     fn deserialize<'de, D>(mut deserializer: D) -> Result<Self, DeserializeError>
@@ -277,7 +274,7 @@ impl DocumentDeserialize for StoredFields {
 
 impl StoredFields {
     /// The first text of `field`, moved out.
-    pub(crate) fn take_text(&mut self, field: Field) -> Option<String> {
+    fn take_text(&mut self, field: Field) -> Option<String> {
         self.0.iter_mut().find_map(|(f, value)| match value {
             OwnedValue::Str(text) if *f == field => Some(std::mem::take(text)),
             _ => None,
@@ -302,9 +299,16 @@ impl StoredFields {
         })
     }
 
-    pub(crate) fn number(&self, field: Field) -> Option<u64> {
+    fn number(&self, field: Field) -> Option<u64> {
         self.0.iter().find_map(|(f, value)| match value {
             OwnedValue::U64(n) if *f == field => Some(*n),
+            _ => None,
+        })
+    }
+
+    fn signed(&self, field: Field) -> Option<i64> {
+        self.0.iter().find_map(|(f, value)| match value {
+            OwnedValue::I64(n) if *f == field => Some(*n),
             _ => None,
         })
     }

@@ -25,8 +25,8 @@ impl<T: Copy> Pool<T> {
         }
     }
 
-    /// An array of `len` copies of `value`.
-    fn take(&self, len: usize, value: T) -> Vec<T> {
+    /// A kept array, emptied, or a new one.
+    fn pop(&self) -> Vec<T> {
         // A panic while holding the lock leaves at worst a list missing an array.
         let kept = self
             .free
@@ -35,19 +35,19 @@ impl<T: Copy> Pool<T> {
             .pop();
         let mut array = kept.unwrap_or_default();
         array.clear();
+        array
+    }
+
+    /// An array of `len` copies of `value`.
+    fn take(&self, len: usize, value: T) -> Vec<T> {
+        let mut array = self.pop();
         array.resize(len, value);
         array
     }
 
     /// An empty array with room for `capacity`.
     fn take_empty(&self, capacity: usize) -> Vec<T> {
-        let mut array = self
-            .free
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop()
-            .unwrap_or_default();
-        array.clear();
+        let mut array = self.pop();
         array.reserve(capacity);
         array
     }
