@@ -352,11 +352,13 @@ fn evaluate(
                 // Matches exactly where its child does: no scope of its own.
                 return evaluate(only, reader, into, scores, under_any, scratch);
             }
-            let mut own_scores = match &scores {
-                Some(_) if under_any => scratch.zero_scores(max_doc as usize),
-                _ => Vec::new(),
+            // Below an `Any`, a scope of its own (see above).
+            let own = under_any && scores.is_some();
+            let mut own_scores = if own {
+                scratch.zero_scores(max_doc as usize)
+            } else {
+                Vec::new()
             };
-            let own = !own_scores.is_empty();
             let mut matched: Option<DocBits> = None;
             for child in children {
                 let mut child_docs = DocBits::new(max_doc);
